@@ -1,0 +1,1 @@
+"""CMU client library."""

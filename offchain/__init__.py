@@ -1,0 +1,1 @@
+"""CMU off-chain trainer."""

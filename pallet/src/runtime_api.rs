@@ -1,0 +1,32 @@
+//! Runtime API for clients: a model's lineage and its pending contributions in one call.
+
+use crate::{ContributionId, ModelId, RoleSet, VersionId};
+use alloc::vec::Vec;
+use codec::Codec;
+use polkadot_sdk::sp_api;
+
+/// The most versions one `lineage` call returns.
+pub const MAX_LINEAGE_PAGE: u32 = 1_000;
+
+sp_api::decl_runtime_apis! {
+	/// Reads of pallet-cmu that would otherwise take many storage requests.
+	///
+	/// `Version` and `Contribution` are the runtime's `VersionRecord` and
+	/// `ContributionRecord` types.
+	pub trait CmuApi<AccountId, Version, Contribution>
+	where
+		AccountId: Codec,
+		Version: Codec,
+		Contribution: Codec,
+	{
+		/// The lineage of `model` from `from` (default: the head) towards the first version,
+		/// newest first, at most `limit` entries (capped at `MAX_LINEAGE_PAGE`).
+		fn lineage(model: ModelId, from: Option<VersionId>, limit: u32) -> Vec<(VersionId, Version)>;
+
+		/// Every pending contribution of `model`.
+		fn pending_contributions(model: ModelId) -> Vec<(ContributionId, Contribution)>;
+
+		/// The roles `who` holds on `model`, the owner's implicit ones included.
+		fn roles_of(model: ModelId, who: AccountId) -> RoleSet;
+	}
+}
