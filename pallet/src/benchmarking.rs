@@ -8,9 +8,9 @@ use super::*;
 use crate::Pallet as Cmu;
 use alloc::vec;
 use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::Inspect;
 use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
 use frame_system::RawOrigin;
-use frame_support::traits::fungible::Inspect;
 use sp_runtime::traits::StaticLookup;
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
@@ -93,7 +93,12 @@ mod benchmarks {
 		let owner = funded::<T>("owner", 0);
 		// The first model also creates the collection: measure that worst case.
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner.clone()), bounded_cid::<T>(b's'), [1; 32], AccessPolicy::default());
+		_(
+			RawOrigin::Signed(owner.clone()),
+			bounded_cid::<T>(b's'),
+			[1; 32],
+			AccessPolicy::default(),
+		);
 		assert_eq!(Cmu::<T>::model_owner(0), Some(owner));
 	}
 
@@ -209,10 +214,7 @@ mod benchmarks {
 	/// `s` settlements (every other one rejected, the slash path is the costlier) on top of a
 	/// history of `h` versions.
 	#[benchmark]
-	fn publish_version(
-		s: Linear<0, { T::MaxSettlementsPerVersion::get() }>,
-		h: Linear<1, 200>,
-	) {
+	fn publish_version(s: Linear<0, { T::MaxSettlementsPerVersion::get() }>, h: Linear<1, 200>) {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, h);
 		let trainer = funded::<T>("trainer", 0);
@@ -221,8 +223,11 @@ mod benchmarks {
 		for i in 0..s {
 			let contributor = funded::<T>("contributor", i);
 			let id = submit::<T>(&contributor, model);
-			let verdict =
-				if i % 2 == 0 { Verdict::Reject(RejectionReason::HarmsMetric) } else { Verdict::Accept };
+			let verdict = if i % 2 == 0 {
+				Verdict::Reject(RejectionReason::HarmsMetric)
+			} else {
+				Verdict::Accept
+			};
 			settlements.push((id, verdict));
 		}
 		let head = Models::<T>::get(model).unwrap().head;

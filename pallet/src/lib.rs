@@ -66,7 +66,8 @@ pub mod pallet {
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	pub(crate) type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
+	pub(crate) type AccountIdLookupOf<T> =
+		<<T as frame_system::Config>::Lookup as StaticLookup>::Source;
 
 	/// Configuration of pallet-cmu.
 	#[pallet::config]
@@ -157,7 +158,8 @@ pub mod pallet {
 
 	/// Every model's info, by model id. The owner is the NFT's owner.
 	#[pallet::storage]
-	pub type Models<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, ModelInfo<T>, OptionQuery>;
+	pub type Models<T: Config> =
+		StorageMap<_, Blake2_128Concat, ModelId, ModelInfo<T>, OptionQuery>;
 
 	/// Roles explicitly granted on a model, by (model, account). The owner's are implicit.
 	#[pallet::storage]
@@ -212,7 +214,12 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A model was created and its NFT minted to `owner`.
-		ModelCreated { model: ModelId, owner: T::AccountId, spec_cid: CidOf<T>, deposit: BalanceOf<T> },
+		ModelCreated {
+			model: ModelId,
+			owner: T::AccountId,
+			spec_cid: CidOf<T>,
+			deposit: BalanceOf<T>,
+		},
 		/// A model's spec document changed.
 		ModelMetadataSet { model: ModelId, spec_cid: CidOf<T>, spec_hash: Hash32 },
 		/// A model's access policy changed.
@@ -220,9 +227,21 @@ pub mod pallet {
 		/// Where a model's rejected deposits go changed.
 		SlashDestinationSet { model: ModelId, destination: SlashDestination<T::AccountId> },
 		/// Roles were granted; `roles` is the account's full set afterwards.
-		RoleGranted { model: ModelId, who: T::AccountId, granted: RoleSet, roles: RoleSet, by: T::AccountId },
+		RoleGranted {
+			model: ModelId,
+			who: T::AccountId,
+			granted: RoleSet,
+			roles: RoleSet,
+			by: T::AccountId,
+		},
 		/// Roles were revoked; `roles` is the account's full set afterwards.
-		RoleRevoked { model: ModelId, who: T::AccountId, revoked: RoleSet, roles: RoleSet, by: T::AccountId },
+		RoleRevoked {
+			model: ModelId,
+			who: T::AccountId,
+			revoked: RoleSet,
+			roles: RoleSet,
+			by: T::AccountId,
+		},
 		/// A model was frozen: no contributions, versions or head changes until thawed.
 		ModelFrozen { model: ModelId },
 		/// A model was thawed.
@@ -237,7 +256,11 @@ pub mod pallet {
 			deposit: BalanceOf<T>,
 		},
 		/// A pending contribution was withdrawn and its deposit released.
-		ContributionWithdrawn { model: ModelId, contribution: ContributionId, released: BalanceOf<T> },
+		ContributionWithdrawn {
+			model: ModelId,
+			contribution: ContributionId,
+			released: BalanceOf<T>,
+		},
 		/// A contribution was used in `version`; its deposit was released.
 		ContributionAccepted {
 			model: ModelId,

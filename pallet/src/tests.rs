@@ -24,8 +24,11 @@ fn hash(n: u8) -> Hash32 {
 }
 
 fn metrics(auc_e9: i64) -> MetricsOf<Test> {
-	BoundedVec::try_from(vec![Metric { key: BoundedVec::try_from(b"val_auc".to_vec()).unwrap(), value: auc_e9 }])
-		.unwrap()
+	BoundedVec::try_from(vec![Metric {
+		key: BoundedVec::try_from(b"val_auc".to_vec()).unwrap(),
+		value: auc_e9,
+	}])
+	.unwrap()
 }
 
 fn settlements(items: &[(ContributionId, Verdict)]) -> SettlementsOf<Test> {
@@ -150,7 +153,9 @@ fn users_cannot_create_collections_or_mint_into_the_model_collection() {
 	new_test_ext().execute_with(|| {
 		let model = create();
 		let collection = ModelCollection::<Test>::get().unwrap();
-		assert!(Nfts::mint(origin(STRANGER), collection, model + 1, account(STRANGER), None).is_err());
+		assert!(
+			Nfts::mint(origin(STRANGER), collection, model + 1, account(STRANGER), None).is_err()
+		);
 		assert!(Nfts::create(
 			origin(STRANGER),
 			account(STRANGER),
@@ -237,8 +242,16 @@ fn grant_and_revoke_roles() {
 	new_test_ext().execute_with(|| {
 		let model = create();
 		grant(model, TRAINER, RoleSet::TRAINER | RoleSet::READER);
-		assert_eq!(Cmu::roles_of(model, &account(TRAINER)), RoleSet(RoleSet::TRAINER | RoleSet::READER));
-		assert_ok!(Cmu::revoke_role(origin(OWNER), model, account(TRAINER), RoleSet(RoleSet::READER)));
+		assert_eq!(
+			Cmu::roles_of(model, &account(TRAINER)),
+			RoleSet(RoleSet::TRAINER | RoleSet::READER)
+		);
+		assert_ok!(Cmu::revoke_role(
+			origin(OWNER),
+			model,
+			account(TRAINER),
+			RoleSet(RoleSet::READER)
+		));
 		assert_eq!(Cmu::roles_of(model, &account(TRAINER)), RoleSet(RoleSet::TRAINER));
 		assert_eq!(
 			last_event(),
@@ -262,7 +275,12 @@ fn role_management_refusals() {
 		let model = create();
 		grant(model, ADMIN, RoleSet::ADMIN);
 		// Admins manage the lower roles ...
-		assert_ok!(Cmu::grant_role(origin(ADMIN), model, account(TRAINER), RoleSet(RoleSet::TRAINER)));
+		assert_ok!(Cmu::grant_role(
+			origin(ADMIN),
+			model,
+			account(TRAINER),
+			RoleSet(RoleSet::TRAINER)
+		));
 		// ... but not Admins, and never the owner.
 		assert_noop!(
 			Cmu::grant_role(origin(ADMIN), model, account(STRANGER), RoleSet(RoleSet::ADMIN)),
@@ -330,23 +348,94 @@ fn role_call_matrix() {
 	// (call name, callers allowed, error for the others)
 	type Call = fn(u8, ModelId) -> DispatchResult;
 	let calls: Vec<(&str, Call, &[u8], DispatchError)> = vec![
-		("set_model_metadata", |w, m| Cmu::set_model_metadata(origin(w), m, cid("n"), hash(3)), &[OWNER, ADMIN], CmuError::NotAdmin.into()),
-		("set_access_policy", |w, m| Cmu::set_access_policy(origin(w), m, AccessPolicy { contributions: ContributionMode::RoleRequired, ..Default::default() }), &[OWNER, ADMIN], CmuError::NotAdmin.into()),
-		("set_slash_destination", |w, m| Cmu::set_slash_destination(origin(w), m, SlashDestination::Burn), &[OWNER, ADMIN], CmuError::NotAdmin.into()),
-		("grant_role", |w, m| Cmu::grant_role(origin(w), m, account(8), RoleSet(RoleSet::READER)), &[OWNER, ADMIN], CmuError::NotAdmin.into()),
-		("revoke_role", |w, m| Cmu::revoke_role(origin(w), m, account(7), RoleSet(RoleSet::READER)), &[OWNER, ADMIN], CmuError::NotAdmin.into()),
-		("freeze_model", |w, m| Cmu::freeze_model(origin(w), m), &[OWNER, ADMIN], CmuError::NotAdmin.into()),
-		("set_head", |w, m| Cmu::set_head(origin(w), m, 0, 1), &[OWNER, ADMIN], CmuError::NotAdmin.into()),
-		("deprecate_version", |w, m| Cmu::deprecate_version(origin(w), m, 0), &[OWNER, ADMIN], CmuError::NotAdmin.into()),
-		("revoke_version", |w, m| Cmu::revoke_version(origin(w), m, 0), &[OWNER, ADMIN], CmuError::NotAdmin.into()),
-		("publish_version", |w, m| {
-			let head = Models::<Test>::get(m).unwrap().head;
-			publish(w, m, head, &[])
-		}, &[OWNER, TRAINER], CmuError::NotTrainer.into()),
-		("submit_contribution (role required)", |w, m| {
-			Cmu::set_access_policy(origin(OWNER), m, AccessPolicy { contributions: ContributionMode::RoleRequired, ..Default::default() })?;
-			Cmu::submit_contribution(origin(w), m, cid("d"), hash(5), 3)
-		}, &[OWNER, CONTRIBUTOR], CmuError::NotContributor.into()),
+		(
+			"set_model_metadata",
+			|w, m| Cmu::set_model_metadata(origin(w), m, cid("n"), hash(3)),
+			&[OWNER, ADMIN],
+			CmuError::NotAdmin.into(),
+		),
+		(
+			"set_access_policy",
+			|w, m| {
+				Cmu::set_access_policy(
+					origin(w),
+					m,
+					AccessPolicy {
+						contributions: ContributionMode::RoleRequired,
+						..Default::default()
+					},
+				)
+			},
+			&[OWNER, ADMIN],
+			CmuError::NotAdmin.into(),
+		),
+		(
+			"set_slash_destination",
+			|w, m| Cmu::set_slash_destination(origin(w), m, SlashDestination::Burn),
+			&[OWNER, ADMIN],
+			CmuError::NotAdmin.into(),
+		),
+		(
+			"grant_role",
+			|w, m| Cmu::grant_role(origin(w), m, account(8), RoleSet(RoleSet::READER)),
+			&[OWNER, ADMIN],
+			CmuError::NotAdmin.into(),
+		),
+		(
+			"revoke_role",
+			|w, m| Cmu::revoke_role(origin(w), m, account(7), RoleSet(RoleSet::READER)),
+			&[OWNER, ADMIN],
+			CmuError::NotAdmin.into(),
+		),
+		(
+			"freeze_model",
+			|w, m| Cmu::freeze_model(origin(w), m),
+			&[OWNER, ADMIN],
+			CmuError::NotAdmin.into(),
+		),
+		(
+			"set_head",
+			|w, m| Cmu::set_head(origin(w), m, 0, 1),
+			&[OWNER, ADMIN],
+			CmuError::NotAdmin.into(),
+		),
+		(
+			"deprecate_version",
+			|w, m| Cmu::deprecate_version(origin(w), m, 0),
+			&[OWNER, ADMIN],
+			CmuError::NotAdmin.into(),
+		),
+		(
+			"revoke_version",
+			|w, m| Cmu::revoke_version(origin(w), m, 0),
+			&[OWNER, ADMIN],
+			CmuError::NotAdmin.into(),
+		),
+		(
+			"publish_version",
+			|w, m| {
+				let head = Models::<Test>::get(m).unwrap().head;
+				publish(w, m, head, &[])
+			},
+			&[OWNER, TRAINER],
+			CmuError::NotTrainer.into(),
+		),
+		(
+			"submit_contribution (role required)",
+			|w, m| {
+				Cmu::set_access_policy(
+					origin(OWNER),
+					m,
+					AccessPolicy {
+						contributions: ContributionMode::RoleRequired,
+						..Default::default()
+					},
+				)?;
+				Cmu::submit_contribution(origin(w), m, cid("d"), hash(5), 3)
+			},
+			&[OWNER, CONTRIBUTOR],
+			CmuError::NotContributor.into(),
+		),
 	];
 	for (name, call, allowed, error) in calls {
 		for caller in callers {
@@ -387,8 +476,18 @@ fn transfer_moves_implicit_roles_and_keeps_explicit_grants() {
 		// Explicit grants stay with the model.
 		assert_ok!(publish(TRAINER, model, None, &[]));
 		// The new owner can revoke them and appoint admins.
-		assert_ok!(Cmu::revoke_role(origin(NEW_OWNER), model, account(TRAINER), RoleSet(RoleSet::TRAINER)));
-		assert_ok!(Cmu::grant_role(origin(NEW_OWNER), model, account(OWNER), RoleSet(RoleSet::ADMIN)));
+		assert_ok!(Cmu::revoke_role(
+			origin(NEW_OWNER),
+			model,
+			account(TRAINER),
+			RoleSet(RoleSet::TRAINER)
+		));
+		assert_ok!(Cmu::grant_role(
+			origin(NEW_OWNER),
+			model,
+			account(OWNER),
+			RoleSet(RoleSet::ADMIN)
+		));
 		// An explicit grant to the new owner made before the transfer no longer matters, and
 		// the old owner's model deposit stays held from the old owner (who paid it).
 		assert_eq!(held(OWNER, HoldReason::ModelDeposit), MODEL_DEPOSIT);
@@ -403,7 +502,12 @@ fn rejected_deposits_go_to_the_owner_at_settlement_time() {
 		let c = submit(CONTRIBUTOR, model);
 		transfer_nft(model, OWNER, NEW_OWNER);
 		let before = free(NEW_OWNER);
-		assert_ok!(publish(NEW_OWNER, model, None, &[(c, Verdict::Reject(RejectionReason::HarmsMetric))]));
+		assert_ok!(publish(
+			NEW_OWNER,
+			model,
+			None,
+			&[(c, Verdict::Reject(RejectionReason::HarmsMetric))]
+		));
 		// The new owner also paid the version deposit.
 		assert_eq!(free(NEW_OWNER), before + CONTRIBUTION_DEPOSIT - VERSION_DEPOSIT);
 	});
@@ -446,7 +550,13 @@ fn submit_contribution_refusals() {
 		);
 		// Not enough funds to hold the deposit.
 		assert_noop!(
-			Cmu::submit_contribution(RuntimeOrigin::signed(account(42)), model, cid("d"), hash(1), 1),
+			Cmu::submit_contribution(
+				RuntimeOrigin::signed(account(42)),
+				model,
+				cid("d"),
+				hash(1),
+				1
+			),
 			TokenError::FundsUnavailable
 		);
 		for _ in 0..MAX_PENDING {
@@ -472,10 +582,7 @@ fn withdraw_contribution_releases_deposit_once() {
 			Cmu::withdraw_contribution(origin(CONTRIBUTOR), model, 9),
 			CmuError::UnknownContribution
 		);
-		assert_noop!(
-			Cmu::withdraw_contribution(origin(CONTRIBUTOR), 9, c),
-			CmuError::UnknownModel
-		);
+		assert_noop!(Cmu::withdraw_contribution(origin(CONTRIBUTOR), 9, c), CmuError::UnknownModel);
 		assert_ok!(Cmu::withdraw_contribution(origin(CONTRIBUTOR), model, c));
 		assert_eq!(free(CONTRIBUTOR), INITIAL_BALANCE);
 		assert_eq!(held(CONTRIBUTOR, HoldReason::ContributionDeposit), 0);
@@ -488,7 +595,10 @@ fn withdraw_contribution_releases_deposit_once() {
 			CmuError::ContributionNotPending
 		);
 		// A withdrawn contribution cannot be settled.
-		assert_noop!(publish(OWNER, model, None, &[(c, Verdict::Accept)]), CmuError::ContributionNotPending);
+		assert_noop!(
+			publish(OWNER, model, None, &[(c, Verdict::Accept)]),
+			CmuError::ContributionNotPending
+		);
 	});
 }
 
@@ -552,7 +662,13 @@ fn publish_version_appends_settles_and_moves_head() {
 		}));
 		assert!(matches!(
 			events.last(),
-			Some(Event::VersionPublished { version: 1, parent: Some(0), accepted: 1, rejected: 1, .. })
+			Some(Event::VersionPublished {
+				version: 1,
+				parent: Some(0),
+				accepted: 1,
+				rejected: 1,
+				..
+			})
 		));
 	});
 }
@@ -630,7 +746,12 @@ fn slash_destinations() {
 		let issuance = Balances::total_issuance();
 		assert_ok!(Cmu::set_slash_destination(origin(OWNER), model, SlashDestination::Burn));
 		let c = submit(CONTRIBUTOR, model);
-		assert_ok!(publish(OWNER, model, None, &[(c, Verdict::Reject(RejectionReason::Duplicate))]));
+		assert_ok!(publish(
+			OWNER,
+			model,
+			None,
+			&[(c, Verdict::Reject(RejectionReason::Duplicate))]
+		));
 		assert_eq!(Balances::total_issuance(), issuance - CONTRIBUTION_DEPOSIT);
 
 		assert_ok!(Cmu::set_slash_destination(
@@ -639,14 +760,24 @@ fn slash_destinations() {
 			SlashDestination::Account(account(9))
 		));
 		let c = submit(CONTRIBUTOR, model);
-		assert_ok!(publish(OWNER, model, Some(0), &[(c, Verdict::Reject(RejectionReason::Unreachable))]));
+		assert_ok!(publish(
+			OWNER,
+			model,
+			Some(0),
+			&[(c, Verdict::Reject(RejectionReason::Unreachable))]
+		));
 		assert_eq!(free(9), INITIAL_BALANCE + CONTRIBUTION_DEPOSIT);
 
 		// The owner rejecting their own contribution gets their own deposit back.
 		assert_ok!(Cmu::set_slash_destination(origin(OWNER), model, SlashDestination::ModelOwner));
 		let before = free(OWNER);
 		let c = submit(OWNER, model);
-		assert_ok!(publish(OWNER, model, Some(1), &[(c, Verdict::Reject(RejectionReason::HashMismatch))]));
+		assert_ok!(publish(
+			OWNER,
+			model,
+			Some(1),
+			&[(c, Verdict::Reject(RejectionReason::HashMismatch))]
+		));
 		assert_eq!(free(OWNER), before - VERSION_DEPOSIT);
 	});
 }
@@ -759,11 +890,11 @@ fn check_invariants() {
 				(ContributionStatus::Accepted, Some(v)) => {
 					let version = Versions::<Test>::get(model, v).unwrap();
 					assert_eq!(version.contributions.iter().filter(|x| **x == id).count(), 1);
-				},
+				}
 				(ContributionStatus::Rejected(_), Some(v)) => {
 					assert!(!Versions::<Test>::get(model, v).unwrap().contributions.contains(&id));
-				},
-				(ContributionStatus::Pending | ContributionStatus::Withdrawn, None) => {},
+				}
+				(ContributionStatus::Pending | ContributionStatus::Withdrawn, None) => {}
 				other => panic!("inconsistent contribution {id}: {other:?}"),
 			}
 		}
@@ -771,7 +902,9 @@ fn check_invariants() {
 	// Held contribution deposits equal the pending contributions' deposits, per account.
 	for n in 1..=9u8 {
 		let expected: Balance = Contributions::<Test>::iter()
-			.filter(|(_, _, c)| c.contributor == account(n) && c.status == ContributionStatus::Pending)
+			.filter(|(_, _, c)| {
+				c.contributor == account(n) && c.status == ContributionStatus::Pending
+			})
 			.map(|(_, _, c)| c.deposit)
 			.sum();
 		assert_eq!(held(n, HoldReason::ContributionDeposit), expected, "account {n}");
@@ -814,7 +947,8 @@ mod properties {
 			)
 				.prop_map(|(w, m, p, s)| Op::Publish(w, m, p, s)),
 			(who.clone(), model.clone(), small.clone()).prop_map(|(w, m, v)| Op::SetHead(w, m, v)),
-			(who.clone(), model.clone(), small.clone()).prop_map(|(w, m, v)| Op::Deprecate(w, m, v)),
+			(who.clone(), model.clone(), small.clone())
+				.prop_map(|(w, m, v)| Op::Deprecate(w, m, v)),
 			(who.clone(), model.clone(), small.clone()).prop_map(|(w, m, v)| Op::Revoke(w, m, v)),
 			(who.clone(), model.clone()).prop_map(|(w, m)| Op::Freeze(w, m)),
 			(who.clone(), model.clone()).prop_map(|(w, m)| Op::Thaw(w, m)),
@@ -836,30 +970,41 @@ mod properties {
 		let m = |x: u8| x as ModelId;
 		// Errors are expected for many random calls; the invariants must hold either way.
 		let _ = match op {
-			Op::Create(w) => Cmu::create_model(origin(w), cid("s"), hash(w), AccessPolicy::default()),
+			Op::Create(w) => {
+				Cmu::create_model(origin(w), cid("s"), hash(w), AccessPolicy::default())
+			}
 			Op::Grant(w, model, roles) => {
 				Cmu::grant_role(origin(w), m(model), account((roles % 6) + 1), RoleSet(roles))
-			},
-			Op::Submit(w, model) => Cmu::submit_contribution(origin(w), m(model), cid("d"), hash(w), 5),
+			}
+			Op::Submit(w, model) => {
+				Cmu::submit_contribution(origin(w), m(model), cid("d"), hash(w), 5)
+			}
 			Op::Withdraw(w, model, c) => Cmu::withdraw_contribution(origin(w), m(model), c as u32),
 			Op::Publish(w, model, parent, verdicts) => {
 				let verdicts: Vec<_> = verdicts
 					.into_iter()
-					.map(|(c, r)| (c as u32, r.map_or(Verdict::Accept, |r| Verdict::Reject(reason(r)))))
+					.map(|(c, r)| {
+						(c as u32, r.map_or(Verdict::Accept, |r| Verdict::Reject(reason(r))))
+					})
 					.collect();
 				publish(w, m(model), parent.map(|p| p as u32), &verdicts)
-			},
+			}
 			Op::SetHead(w, model, v) => Cmu::set_head(origin(w), m(model), v as u32, 0),
 			Op::Deprecate(w, model, v) => Cmu::deprecate_version(origin(w), m(model), v as u32),
 			Op::Revoke(w, model, v) => Cmu::revoke_version(origin(w), m(model), v as u32),
 			Op::Freeze(w, model) => Cmu::freeze_model(origin(w), m(model)),
 			Op::Thaw(w, model) => Cmu::thaw_model(origin(w), m(model)),
-			Op::Transfer(model, to) => match (ModelCollection::<Test>::get(), Cmu::model_owner(m(model))) {
-				(Some(collection), Some(owner)) => {
-					Nfts::transfer(RuntimeOrigin::signed(owner), collection, m(model), account(to))
-				},
-				_ => Ok(()),
-			},
+			Op::Transfer(model, to) => {
+				match (ModelCollection::<Test>::get(), Cmu::model_owner(m(model))) {
+					(Some(collection), Some(owner)) => Nfts::transfer(
+						RuntimeOrigin::signed(owner),
+						collection,
+						m(model),
+						account(to),
+					),
+					_ => Ok(()),
+				}
+			}
 		};
 	}
 

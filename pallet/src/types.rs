@@ -25,7 +25,8 @@ pub(crate) type BlockNumberOf<T> = frame_system::pallet_prelude::BlockNumberFor<
 /// An IPFS content identifier (CIDv0 or CIDv1, as its string bytes).
 pub type CidOf<T> = BoundedVec<u8, <T as Config>::MaxCidLen>;
 /// The metrics recorded on a version.
-pub type MetricsOf<T> = BoundedVec<Metric<<T as Config>::MaxMetricKeyLen>, <T as Config>::MaxMetrics>;
+pub type MetricsOf<T> =
+	BoundedVec<Metric<<T as Config>::MaxMetricKeyLen>, <T as Config>::MaxMetrics>;
 /// Contribution verdicts given to `publish_version`.
 pub type SettlementsOf<T> =
 	BoundedVec<(ContributionId, Verdict), <T as Config>::MaxSettlementsPerVersion>;
@@ -206,14 +207,7 @@ pub struct ModelMetadata<MaxCidLen: Get<u32>> {
 
 /// Everything the chain knows about a model besides its owner (kept by the NFT).
 #[derive(
-	CloneNoBound,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
+	CloneNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, PartialEqNoBound, EqNoBound, DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct ModelInfo<T: Config> {
@@ -285,14 +279,7 @@ pub struct Metric<MaxKeyLen: Get<u32>> {
 
 /// One entry in a model's version linked list.
 #[derive(
-	CloneNoBound,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
+	CloneNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, PartialEqNoBound, EqNoBound, DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct VersionRecord<T: Config> {
@@ -390,14 +377,7 @@ pub enum ContributionStatus {
 
 /// A data set registered for a model.
 #[derive(
-	CloneNoBound,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-	PartialEqNoBound,
-	EqNoBound,
-	DebugNoBound,
+	CloneNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, PartialEqNoBound, EqNoBound, DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct ContributionRecord<T: Config> {

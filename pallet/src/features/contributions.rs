@@ -118,7 +118,7 @@ impl<T: Config> Pallet<T> {
 					released,
 				});
 				true
-			},
+			}
 			Verdict::Reject(reason) => {
 				let slashed = Self::slash_contribution_deposit(model, info, &record)?;
 				record.status = ContributionStatus::Rejected(reason);
@@ -130,7 +130,7 @@ impl<T: Config> Pallet<T> {
 					slashed,
 				});
 				false
-			},
+			}
 		};
 		record.settled_in = Some(version);
 		Contributions::<T>::insert(model, contribution, record);
@@ -166,7 +166,7 @@ impl<T: Config> Pallet<T> {
 					Precision::BestEffort,
 					Fortitude::Force,
 				);
-			},
+			}
 			SlashDestination::ModelOwner => Self::model_owner(model),
 			SlashDestination::Account(account) => Some(account.clone()),
 		};

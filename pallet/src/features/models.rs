@@ -78,7 +78,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Loads a model after checking that `who` may administer it.
-	pub(crate) fn admin_model(who: &T::AccountId, model: ModelId) -> Result<ModelInfo<T>, DispatchError> {
+	pub(crate) fn admin_model(
+		who: &T::AccountId,
+		model: ModelId,
+	) -> Result<ModelInfo<T>, DispatchError> {
 		let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
 		ensure!(Self::roles_of(model, who).contains(RoleSet::ADMIN), Error::<T>::NotAdmin);
 		Ok(info)
@@ -122,7 +125,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_set_frozen(who: &T::AccountId, model: ModelId, frozen: bool) -> DispatchResult {
+	pub(crate) fn do_set_frozen(
+		who: &T::AccountId,
+		model: ModelId,
+		frozen: bool,
+	) -> DispatchResult {
 		let mut info = Self::admin_model(who, model)?;
 		if frozen {
 			ensure!(!info.frozen, Error::<T>::AlreadyFrozen);

@@ -26,7 +26,10 @@ impl<T: Config> Pallet<T> {
 		let owner = Self::model_owner(model);
 		ensure!(owner.as_ref() != Some(who), Error::<T>::CannotTargetOwner);
 		let by_owner = owner.as_ref() == Some(by);
-		ensure!(by_owner || Roles::<T>::get(model, by).contains(RoleSet::ADMIN), Error::<T>::NotAdmin);
+		ensure!(
+			by_owner || Roles::<T>::get(model, by).contains(RoleSet::ADMIN),
+			Error::<T>::NotAdmin
+		);
 		// Admins manage the other roles; only the owner appoints or removes Admins, so an
 		// Admin can never lock out the owner or another Admin.
 		ensure!(by_owner || !roles.contains(RoleSet::ADMIN), Error::<T>::OnlyOwnerManagesAdmins);
