@@ -1,0 +1,176 @@
+"""The worker's local record of the round in progress, one file per model, written atomically.
+
+The chain decides what is done (``publish_version`` checks the expected parent and settles
+each contribution once); the checkpoint remembers what this worker already computed for the
+current round so that a restart after ``kill -9`` resumes instead of retraining, and
+recognises its own version when the head moved because its last submission landed.
+
+Every write goes to a temporary file in the same directory, is fsynced, then renamed over
+the old file (and the directory fsynced): a crash leaves either the old or the new record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cmu_client.errors import CmuError
+
+
+class CheckpointError(CmuError):
+    """A checkpoint file cannot be read or written."""
+
+
+class Stage(enum.IntEnum):
+    """How far a round got. Each stage implies the ones before it."""
+
+    PLANNED = 1  # contributions chosen on top of a parent
+    TRAINED = 2  # decisions made, artifact/recipe/card bytes kept locally
+    UPLOADED = 3  # artifact, recipe and card pinned in IPFS
+    SUBMITTED = 4  # publish_version sent
+
+
+@dataclass(frozen=True)
+class RoundCheckpoint:
+    """What one round decided and produced so far."""
+
+    model: int
+    parent: int | None
+    parent_artifact_sha256: str | None
+    version_count: int
+    contributions: tuple[int, ...]
+    stage: Stage
+    artifact_sha256: str | None = None
+    recipe_sha256: str | None = None
+    recipe_text: str | None = None
+    card_text: str | None = None
+    metrics: tuple[tuple[str, int], ...] = ()
+    settlements: tuple[tuple[int, str], ...] = ()
+    artifact_cid: str | None = None
+    recipe_cid: str | None = None
+    card_cid: str | None = None
+    extrinsic_hash: str | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def advance(self, stage: Stage, **changes: Any) -> RoundCheckpoint:
+        if stage < self.stage:
+            raise CheckpointError(f"a round cannot go back from {self.stage.name} to {stage.name}")
+        return replace(self, stage=stage, **changes)
+
+    def to_json_obj(self) -> dict[str, Any]:
+        obj = asdict(self)
+        obj["stage"] = self.stage.name
+        obj["contributions"] = list(self.contributions)
+        obj["metrics"] = [list(m) for m in self.metrics]
+        obj["settlements"] = [list(s) for s in self.settlements]
+        return obj
+
+    @classmethod
+    def from_json_obj(cls, obj: dict[str, Any]) -> RoundCheckpoint:
+        try:
+            return cls(
+                model=int(obj["model"]),
+                parent=None if obj["parent"] is None else int(obj["parent"]),
+                parent_artifact_sha256=obj["parent_artifact_sha256"],
+                version_count=int(obj["version_count"]),
+                contributions=tuple(int(c) for c in obj["contributions"]),
+                stage=Stage[obj["stage"]],
+                artifact_sha256=obj.get("artifact_sha256"),
+                recipe_sha256=obj.get("recipe_sha256"),
+                recipe_text=obj.get("recipe_text"),
+                card_text=obj.get("card_text"),
+                metrics=tuple((str(k), int(v)) for k, v in obj.get("metrics", [])),
+                settlements=tuple((int(c), str(v)) for c, v in obj.get("settlements", [])),
+                artifact_cid=obj.get("artifact_cid"),
+                recipe_cid=obj.get("recipe_cid"),
+                card_cid=obj.get("card_cid"),
+                extrinsic_hash=obj.get("extrinsic_hash"),
+                notes=dict(obj.get("notes", {})),
+            )
+        except (KeyError, ValueError, TypeError) as bad:
+            raise CheckpointError(f"checkpoint is malformed: {bad!r}") from None
+
+
+class CheckpointStore:
+    """Checkpoints and kept artifacts of one worker, under one directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as failed:
+            raise CheckpointError(
+                f"cannot create the checkpoint directory {directory}: {failed.strerror}",
+                "pass a writable --state-dir",
+            ) from None
+
+    def _path(self, model: int) -> Path:
+        return self.directory / f"model-{model}.json"
+
+    def _artifact_path(self, model: int) -> Path:
+        return self.directory / f"model-{model}.artifact"
+
+    def load(self, model: int) -> RoundCheckpoint | None:
+        path = self._path(model)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as failed:
+            raise CheckpointError(f"cannot read {path}: {failed.strerror}") from None
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as bad:
+            raise CheckpointError(
+                f"{path} is not JSON: {bad}", "delete it: the chain state is authoritative"
+            ) from None
+        return RoundCheckpoint.from_json_obj(obj)
+
+    def save(self, checkpoint: RoundCheckpoint) -> None:
+        data = json.dumps(checkpoint.to_json_obj(), sort_keys=True, indent=1).encode()
+        atomic_write(self._path(checkpoint.model), data)
+
+    def clear(self, model: int) -> None:
+        for path in (self._path(model), self._artifact_path(model)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        _fsync_dir(self.directory)
+
+    def keep_artifact(self, model: int, artifact: bytes) -> None:
+        atomic_write(self._artifact_path(model), artifact)
+
+    def kept_artifact(self, model: int) -> bytes | None:
+        try:
+            return self._artifact_path(model).read_bytes()
+        except FileNotFoundError:
+            return None
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
