@@ -1,1 +1,14 @@
-"""CMU client library."""
+"""CMU client library: models as NFTs on a Substrate chain, improved together.
+
+Main entry points:
+
+- :class:`cmu_client.chain.CmuChain`: every pallet-cmu call and query.
+- :mod:`cmu_client.history`: lineage and contribution lists, read in pages.
+- :class:`cmu_client.submitter.Submitter`: pipelined and batched submission.
+- :mod:`cmu_client.keys`: sr25519 keys and the local keystore.
+- :class:`cmu_client.ipfs.IpfsStore`: hash-checked content in Kubo.
+- :mod:`cmu_client.spec` / :mod:`cmu_client.dataset`: the spec document and CSV data.
+- :mod:`cmu_client.errors`: the one exception hierarchy (:class:`CmuError`).
+"""
+
+__version__ = "0.1.0"

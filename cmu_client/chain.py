@@ -1,0 +1,397 @@
+"""The CMU chain: a method for every pallet-cmu call and query, over one connection.
+
+Reads return dataclasses from :mod:`cmu_client.types`. Writes take the signing key
+first, wait for inclusion and return the :class:`ExtrinsicResult` (block, events, fee);
+a call that fails on chain raises a :class:`ChainError` subclass named after the pallet
+error, with its doc comment from the runtime metadata as the explanation.
+
+Bulk history reads (lineage, contribution lists) live in :mod:`cmu_client.history`;
+many writes at once go through :class:`cmu_client.submitter.Submitter`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scalecodec.base import ScaleBytes
+
+from cmu_client import calls, decode, storage
+from cmu_client.calls import Call
+from cmu_client.config import ChainSettings
+from cmu_client.connection import ChainConnection
+from cmu_client.errors import ChainError, NotFoundError, UsageError
+from cmu_client.keys import Signer
+from cmu_client.submitter import Submitter
+from cmu_client.types import (
+    AccessPolicy,
+    CallResult,
+    Contribution,
+    ContributionId,
+    ExtrinsicResult,
+    Metric,
+    Model,
+    ModelId,
+    RoleSet,
+    SlashDestination,
+    Verdict,
+    Version,
+    VersionId,
+)
+
+PALLET = "Cmu"
+
+
+@dataclass(frozen=True)
+class Balance:
+    free: int
+    reserved: int
+    frozen: int
+
+
+@dataclass(frozen=True)
+class ChainInfo:
+    """Constants worth showing to users."""
+
+    chain: str
+    token_symbol: str
+    token_decimals: int
+    model_deposit: int
+    version_deposit: int
+    contribution_deposit: int
+    max_cid_len: int
+    max_pending_contributions: int
+
+
+class CmuChain:
+    """Client for pallet-cmu. ``with CmuChain.connect() as chain: ...``"""
+
+    def __init__(self, connection: ChainConnection | None = None) -> None:
+        self.connection = connection or ChainConnection()
+        self._submitters: dict[str, Submitter] = {}
+
+    @classmethod
+    def connect(cls, url: str | None = None) -> CmuChain:
+        chain = cls(ChainConnection(ChainSettings.from_env(url)))
+        chain.connection.substrate  # noqa: B018 - connect now so errors surface here
+        return chain
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> CmuChain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- low-level helpers ----------------------------------------------------------
+
+    def _query(self, pallet: str, item: str, params: list[Any] | None = None) -> Any:
+        def action(substrate: Any) -> Any:
+            return substrate.query(pallet, item, params or []).value
+
+        return self.connection.run(action, what=f"{pallet}.{item} read")
+
+    def _constant(self, pallet: str, name: str) -> Any:
+        def action(substrate: Any) -> Any:
+            constant = substrate.get_constant(pallet, name)
+            return None if constant is None else constant.value
+
+        return self.connection.run(action, what=f"{pallet}.{name} constant")
+
+    def value_type(self, item: str, pallet: str = PALLET) -> str:
+        """The SCALE type string of a storage item's value (for bulk decoding)."""
+
+        def action(substrate: Any) -> str:
+            entry = substrate.get_metadata_storage_function(pallet, item)
+            if entry is None:
+                raise UsageError(f"the runtime has no storage item {pallet}.{item}")
+            return str(entry.get_value_type_string())
+
+        return self.connection.run(action, what="metadata read")
+
+    def read_raw(self, keys: Sequence[bytes], at: str | None = None) -> dict[bytes, str | None]:
+        """Raw values of many storage keys in one ``state_queryStorageAt`` request."""
+        if not keys:
+            return {}
+        result = self.connection.rpc(
+            "state_queryStorageAt", [[storage.to_hex(k) for k in keys], at]
+        )
+        values: dict[bytes, str | None] = {k: None for k in keys}
+        for change_set in result or []:
+            for key_hex, value_hex in change_set["changes"]:
+                values[storage.from_hex(key_hex)] = value_hex
+        return values
+
+    def decode_value(self, type_string: str, value_hex: str) -> Any:
+        def action(substrate: Any) -> Any:
+            obj = substrate.runtime_config.create_scale_object(
+                type_string, data=ScaleBytes(value_hex), metadata=substrate.metadata
+            )
+            return obj.decode()
+
+        return self.connection.run(action, what="decode")
+
+    def state_call(self, method: str, params: bytes, at: str | None = None) -> ScaleBytes:
+        """Call a runtime API function (``Api_method``) with SCALE-encoded params."""
+        result = self.connection.rpc("state_call", [method, "0x" + params.hex(), at])
+        return ScaleBytes(result)
+
+    def head_hash(self) -> str:
+        return str(self.connection.rpc("chain_getBlockHash", []))
+
+    def ensure_runtime(self) -> None:
+        """Load metadata now (the first read otherwise pays for it)."""
+        self.connection.run(lambda s: s.init_runtime(), what="metadata load")
+
+    def pallet_error(self, name: str, pallet: str = PALLET) -> ChainError:
+        """The error ``pallet.name`` as the chain would raise it (explained from metadata),
+        for refusing early, before anything is uploaded or signed."""
+
+        def action(substrate: Any) -> str:
+            error = substrate.get_metadata_error(pallet, name)
+            return "" if error is None else " ".join(str(d).strip() for d in error.docs or [])
+
+        return decode.chain_error(pallet, name, self.connection.run(action, what="metadata"))
+
+    # -- chain facts ----------------------------------------------------------------
+
+    def info(self) -> ChainInfo:
+        def action(substrate: Any) -> tuple[str, str, int]:
+            return (str(substrate.chain), str(substrate.token_symbol or "UNIT"),
+                    int(substrate.token_decimals or 12))
+
+        name, symbol, decimals = self.connection.run(action, what="chain properties")
+        return ChainInfo(
+            chain=name,
+            token_symbol=symbol,
+            token_decimals=decimals,
+            model_deposit=int(self._constant(PALLET, "ModelDeposit")),
+            version_deposit=int(self._constant(PALLET, "VersionDeposit")),
+            contribution_deposit=int(self._constant(PALLET, "ContributionDeposit")),
+            max_cid_len=int(self._constant(PALLET, "MaxCidLen")),
+            max_pending_contributions=int(self._constant(PALLET, "MaxPendingContributions")),
+        )
+
+    def balance(self, address: str) -> Balance:
+        value = self._query("System", "Account", [address])
+        data = value["data"]
+        return Balance(int(data["free"]), int(data["reserved"]),
+                       int(data.get("frozen", data.get("misc_frozen", 0))))
+
+    # -- models ---------------------------------------------------------------------
+
+    def model_collection(self) -> int | None:
+        value = self._query(PALLET, "ModelCollection")
+        return None if value is None else int(value)
+
+    def next_model_id(self) -> int:
+        return int(self._query(PALLET, "NextModelId"))
+
+    def owner_of(self, model_id: ModelId) -> str | None:
+        collection = self.model_collection()
+        if collection is None:
+            return None
+        item = self._query("Nfts", "Item", [collection, model_id])
+        return None if item is None else str(item["owner"])
+
+    def model_or_none(self, model_id: ModelId) -> Model | None:
+        value = self._query(PALLET, "Models", [model_id])
+        if value is None:
+            return None
+        return decode.model(model_id, value, self.owner_of(model_id))
+
+    def model(self, model_id: ModelId) -> Model:
+        found = self.model_or_none(model_id)
+        if found is None:
+            raise NotFoundError(
+                f"no model {model_id} on chain", "list models with `cmu model list`"
+            )
+        return found
+
+    def models(self, page_size: int = 256) -> list[Model]:
+        """Every model, read in pages (keys and values ``page_size`` at a time)."""
+
+        def action(substrate: Any) -> list[tuple[int, Any]]:
+            result = substrate.query_map(PALLET, "Models", page_size=page_size)
+            return [(int(k.value), v.value) for k, v in result]
+
+        entries = self.connection.run(action, what="Models read")
+        owners = self._owners([mid for mid, _ in entries])
+        return sorted((decode.model(mid, v, owners.get(mid)) for mid, v in entries),
+                      key=lambda m: m.id)
+
+    def _owners(self, model_ids: Iterable[ModelId]) -> dict[ModelId, str]:
+        ids = list(model_ids)
+        collection = self.model_collection()
+        if collection is None or not ids:
+            return {}
+
+        def action(substrate: Any) -> dict[int, str]:
+            keys = [substrate.create_storage_key("Nfts", "Item", [collection, i]) for i in ids]
+            owners: dict[int, str] = {}
+            for chunk in range(0, len(keys), 256):
+                for key, value in substrate.query_multi(keys[chunk:chunk + 256]):
+                    if value.value is not None:
+                        owners[int(key.params[1])] = str(value.value["owner"])
+            return owners
+
+        return self.connection.run(action, what="Nfts.Item read")
+
+    # -- roles ----------------------------------------------------------------------
+
+    def explicit_roles(self, model_id: ModelId, who: str) -> RoleSet:
+        """Roles granted to ``who`` (not counting the owner's implicit ones)."""
+        return decode.roles(self._query(PALLET, "Roles", [model_id, who]))
+
+    def roles_of(self, model_id: ModelId, who: str) -> RoleSet:
+        """Roles ``who`` holds, the owner's implicit ones included."""
+        if self.owner_of(model_id) == who:
+            return RoleSet.all()
+        return self.explicit_roles(model_id, who)
+
+    def role_holders(self, model_id: ModelId, page_size: int = 256) -> dict[str, RoleSet]:
+        """Every account with explicitly granted roles on the model."""
+
+        def action(substrate: Any) -> dict[str, RoleSet]:
+            result = substrate.query_map(PALLET, "Roles", [model_id], page_size=page_size)
+            return {str(k.value): decode.roles(v.value) for k, v in result}
+
+        return self.connection.run(action, what="Roles read")
+
+    # -- versions and contributions (single) ----------------------------------------
+
+    def version_or_none(self, model_id: ModelId, version_id: VersionId) -> Version | None:
+        value = self._query(PALLET, "Versions", [model_id, version_id])
+        return None if value is None else decode.version(model_id, version_id, value)
+
+    def version(self, model_id: ModelId, version_id: VersionId) -> Version:
+        found = self.version_or_none(model_id, version_id)
+        if found is None:
+            raise NotFoundError(f"model {model_id} has no version {version_id}",
+                                f"list versions with `cmu version list {model_id}`")
+        return found
+
+    def head(self, model_id: ModelId) -> Version:
+        model = self.model(model_id)
+        if model.head is None:
+            raise NotFoundError(f"model {model_id} has no version yet",
+                                "a trainer publishes the first version")
+        return self.version(model_id, model.head)
+
+    def contribution_or_none(
+        self, model_id: ModelId, contribution_id: ContributionId
+    ) -> Contribution | None:
+        value = self._query(PALLET, "Contributions", [model_id, contribution_id])
+        return None if value is None else decode.contribution(model_id, contribution_id, value)
+
+    def contribution(self, model_id: ModelId, contribution_id: ContributionId) -> Contribution:
+        found = self.contribution_or_none(model_id, contribution_id)
+        if found is None:
+            raise NotFoundError(f"model {model_id} has no contribution {contribution_id}",
+                                f"list them with `cmu contribute list {model_id}`")
+        return found
+
+    # -- writing --------------------------------------------------------------------
+
+    def submitter(self, signer: Signer) -> Submitter:
+        """The (cached) submitter of ``signer``: one local nonce sequence per key."""
+        key = signer.ss58_address
+        if key not in self._submitters:
+            self._submitters[key] = Submitter(self.connection, signer)
+        return self._submitters[key]
+
+    def submit(self, signer: Signer, call: Call) -> ExtrinsicResult:
+        return self.submitter(signer).submit(call)
+
+    def submit_many(self, signer: Signer, many: Sequence[Call]) -> list[ExtrinsicResult]:
+        return self.submitter(signer).submit_many(many)
+
+    def submit_batch(self, signer: Signer, many: Sequence[Call], *, atomic: bool = True
+                     ) -> list[CallResult]:
+        return self.submitter(signer).submit_batch(many, atomic=atomic)
+
+    def create_model(
+        self, signer: Signer, spec_cid: str, spec_hash: bytes,
+        policy: AccessPolicy | None = None,
+    ) -> tuple[ModelId, ExtrinsicResult]:
+        result = self.submit(signer, calls.create_model(spec_cid, spec_hash,
+                                                        policy or AccessPolicy()))
+        return int(result.first(PALLET, "ModelCreated").attr("model")), result
+
+    def set_model_metadata(self, signer: Signer, model_id: ModelId, spec_cid: str,
+                           spec_hash: bytes) -> ExtrinsicResult:
+        return self.submit(signer, calls.set_model_metadata(model_id, spec_cid, spec_hash))
+
+    def set_access_policy(self, signer: Signer, model_id: ModelId, policy: AccessPolicy
+                          ) -> ExtrinsicResult:
+        return self.submit(signer, calls.set_access_policy(model_id, policy))
+
+    def grant_role(self, signer: Signer, model_id: ModelId, who: str, roles: RoleSet
+                   ) -> ExtrinsicResult:
+        return self.submit(signer, calls.grant_role(model_id, who, roles))
+
+    def revoke_role(self, signer: Signer, model_id: ModelId, who: str, roles: RoleSet
+                    ) -> ExtrinsicResult:
+        return self.submit(signer, calls.revoke_role(model_id, who, roles))
+
+    def freeze_model(self, signer: Signer, model_id: ModelId) -> ExtrinsicResult:
+        return self.submit(signer, calls.freeze_model(model_id))
+
+    def thaw_model(self, signer: Signer, model_id: ModelId) -> ExtrinsicResult:
+        return self.submit(signer, calls.thaw_model(model_id))
+
+    def submit_contribution(
+        self, signer: Signer, model_id: ModelId, data_cid: str, data_hash: bytes, rows: int
+    ) -> tuple[ContributionId, ExtrinsicResult]:
+        result = self.submit(signer, calls.submit_contribution(model_id, data_cid, data_hash,
+                                                               rows))
+        return int(result.first(PALLET, "ContributionSubmitted").attr("contribution")), result
+
+    def withdraw_contribution(self, signer: Signer, model_id: ModelId,
+                              contribution_id: ContributionId) -> ExtrinsicResult:
+        return self.submit(signer, calls.withdraw_contribution(model_id, contribution_id))
+
+    def publish_version(
+        self,
+        signer: Signer,
+        model_id: ModelId,
+        expected_parent: VersionId | None,
+        artifact_cid: str,
+        artifact_hash: bytes,
+        recipe_hash: bytes,
+        metrics: Sequence[Metric] = (),
+        settlements: Iterable[tuple[ContributionId, Verdict]] = (),
+    ) -> tuple[VersionId, ExtrinsicResult]:
+        result = self.submit(signer, calls.publish_version(
+            model_id, expected_parent, artifact_cid, artifact_hash, recipe_hash, metrics,
+            settlements))
+        return int(result.first(PALLET, "VersionPublished").attr("version")), result
+
+    def set_head(self, signer: Signer, model_id: ModelId, version_id: VersionId,
+                 reason: int = 0) -> ExtrinsicResult:
+        return self.submit(signer, calls.set_head(model_id, version_id, reason))
+
+    def deprecate_version(self, signer: Signer, model_id: ModelId, version_id: VersionId
+                          ) -> ExtrinsicResult:
+        return self.submit(signer, calls.deprecate_version(model_id, version_id))
+
+    def revoke_version(self, signer: Signer, model_id: ModelId, version_id: VersionId
+                       ) -> ExtrinsicResult:
+        return self.submit(signer, calls.revoke_version(model_id, version_id))
+
+    def set_slash_destination(self, signer: Signer, model_id: ModelId,
+                              destination: SlashDestination) -> ExtrinsicResult:
+        return self.submit(signer, calls.set_slash_destination(model_id, destination))
+
+    def transfer_model(self, signer: Signer, model_id: ModelId, dest: str) -> ExtrinsicResult:
+        """Give the model (its NFT) to ``dest``; roles follow the NFT owner."""
+        collection = self.model_collection()
+        if collection is None:
+            raise NotFoundError("no model has been created yet")
+        return self.submit(signer, calls.nfts_transfer(collection, model_id, dest))
+
+    def transfer_balance(self, signer: Signer, dest: str, amount: int) -> ExtrinsicResult:
+        return self.submit(signer, calls.balances_transfer(dest, amount))

@@ -1,0 +1,1 @@
+"""The `cmu` command groups; each module has ``register(subparsers)``."""

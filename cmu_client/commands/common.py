@@ -1,0 +1,74 @@
+"""Helpers several command groups share: ids, fetching verified documents, formatting."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from scalecodec.utils.ss58 import is_valid_ss58_address
+
+from cmu_client.commands.context import CommandContext
+from cmu_client.errors import UsageError
+from cmu_client.ipfs import IpfsStore
+from cmu_client.output import short_hash
+from cmu_client.spec import ModelSpec, parse_spec
+from cmu_client.types import Model, Version
+
+#: Spec documents are small; refuse anything larger before downloading it.
+MAX_SPEC_BYTES = 1024 * 1024
+
+
+def model_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a model id (a number)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("ids are not negative")
+    return value
+
+
+def read_file(path: str, what: str) -> bytes:
+    try:
+        return Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def check_address(address: str) -> str:
+    """``address`` if it is an SS58 account address, else a UsageError."""
+    if not is_valid_ss58_address(address):
+        raise UsageError(f"{address!r} is not an SS58 account address",
+                         "addresses look like 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
+    return address
+
+
+async def fetch_spec(ctx: CommandContext, store: IpfsStore, model: Model) -> ModelSpec:
+    """The model's spec document, hash-checked against the chain, parsed."""
+    with ctx.output.transfer(f"spec {model.spec_cid[:16]}…") as progress:
+        raw = await store.get(model.spec_cid, model.spec_hash, f"model {model.id} spec",
+                              progress, max_bytes=MAX_SPEC_BYTES)
+    return parse_spec(raw)
+
+
+async def fetch_artifact(ctx: CommandContext, store: IpfsStore, version: Version) -> bytes:
+    with ctx.output.transfer(f"model v{version.id}") as progress:
+        return await store.get(version.artifact_cid, version.artifact_hash,
+                               f"model {version.model} version {version.id} artifact", progress)
+
+
+def version_label(model: Model, version: Version) -> str:
+    tags = []
+    if model.head == version.id:
+        tags.append("head")
+    if version.status.value != "Active":
+        tags.append(version.status.value.lower())
+    return f"v{version.id}" + (f" ({', '.join(tags)})" if tags else "")
+
+
+def metrics_text(version: Version) -> str:
+    return ", ".join(f"{m.key}={m.as_float:.6g}" for m in version.metrics) or "-"
+
+
+def hash_text(value: bytes) -> str:
+    return short_hash(value)

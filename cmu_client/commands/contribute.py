@@ -1,0 +1,230 @@
+"""``cmu contribute``: validate, upload and register data; list, show and withdraw."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+
+from cmu_client import history
+from cmu_client.chain import CmuChain
+from cmu_client.commands.common import fetch_spec, hash_text, model_id, read_file
+from cmu_client.commands.context import CommandContext, add_json_argument, add_key_argument
+from cmu_client.dataset import Dataset, load_csv
+from cmu_client.errors import CmuError, UsageError
+from cmu_client.ipfs import IpfsStore, StoredObject
+from cmu_client.keys import Signer
+from cmu_client.output import amount
+from cmu_client.spec import ModelSpec, parse_spec
+from cmu_client.types import ContributionMode, ContributionState, Model, RoleSet
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    contribute = subparsers.add_parser("contribute", help="contribute training data to a model")
+    sub = contribute.add_subparsers(dest="contribute_command", required=True, metavar="COMMAND")
+
+    validate = sub.add_parser("validate", help="check a CSV against a model's spec")
+    validate.add_argument("data", help="CSV file")
+    target = validate.add_mutually_exclusive_group(required=True)
+    target.add_argument("--model", type=model_id, help="check against this model's spec")
+    target.add_argument("--spec", help="check against a local spec file (no chain needed)")
+    add_json_argument(validate)
+    validate.set_defaults(handler=cmd_validate)
+
+    upload = sub.add_parser("upload", help="validate and store a CSV in IPFS (no transaction)")
+    upload.add_argument("model", type=model_id)
+    upload.add_argument("data", help="CSV file")
+    add_json_argument(upload)
+    upload.set_defaults(handler=cmd_upload)
+
+    reg = sub.add_parser("register", help="register data on chain, holding the deposit "
+                                          "(validates and uploads a CSV first)")
+    reg.add_argument("model", type=model_id)
+    reg.add_argument("data", nargs="?", help="CSV file (or give --cid and --sha256)")
+    reg.add_argument("--cid", help="already uploaded data's CID")
+    reg.add_argument("--sha256", help="already uploaded data's sha2-256 (hex)")
+    add_key_argument(reg)
+    add_json_argument(reg)
+    reg.set_defaults(handler=cmd_register)
+
+    lst = sub.add_parser("list", help="a model's contributions")
+    lst.add_argument("model", type=model_id)
+    lst.add_argument("--pending", action="store_true", help="only pending ones")
+    add_json_argument(lst)
+    lst.set_defaults(handler=cmd_list)
+
+    show = sub.add_parser("show", help="one contribution")
+    show.add_argument("model", type=model_id)
+    show.add_argument("contribution", type=model_id)
+    add_json_argument(show)
+    show.set_defaults(handler=cmd_show)
+
+    withdraw = sub.add_parser("withdraw", help="take back a pending contribution and its "
+                                               "deposit")
+    withdraw.add_argument("model", type=model_id)
+    withdraw.add_argument("contribution", type=model_id)
+    add_key_argument(withdraw)
+    add_json_argument(withdraw)
+    withdraw.set_defaults(handler=cmd_withdraw)
+
+
+async def _model_spec(ctx: CommandContext, store: IpfsStore, model: Model) -> ModelSpec:
+    return await fetch_spec(ctx, store, model)
+
+
+def cmd_validate(args: argparse.Namespace, ctx: CommandContext) -> int:
+    raw = read_file(args.data, "data")
+    if args.spec:
+        spec = parse_spec(read_file(args.spec, "spec"))
+    else:
+        model = ctx.chain().model(args.model)
+
+        async def get() -> ModelSpec:
+            async with IpfsStore(ctx.ipfs_settings()) as store:
+                return await _model_spec(ctx, store, model)
+
+        spec = ctx.run(get())
+    data = load_csv(raw, spec, subject=args.data)
+    if ctx.json:
+        ctx.output.json({"valid": True, "rows": data.rows, "features": list(data.feature_names)})
+    else:
+        ctx.output.done(f"{args.data}: {data.rows} rows match the spec of "
+                        f"{spec.name!r}")
+    return 0
+
+
+def _refuse_early(chain: CmuChain, model: Model, signer: Signer) -> None:
+    """Refuse before uploading when the chain would refuse the registration anyway."""
+    if model.frozen:
+        raise chain.pallet_error("ModelFrozen")
+    if model.policy.contributions is ContributionMode.ROLE_REQUIRED and \
+            RoleSet.CONTRIBUTOR not in chain.roles_of(model.id, signer.ss58_address):
+        raise chain.pallet_error("NotContributor")
+
+
+async def _validated_upload(ctx: CommandContext, store: IpfsStore, model: Model, path: str
+                            ) -> tuple[Dataset, StoredObject, bool]:
+    raw = read_file(path, "data")
+    spec = await _model_spec(ctx, store, model)
+    data = load_csv(raw, spec, subject=path)
+    already = await store.has_pin_for(raw)
+    with ctx.output.transfer(f"upload {path}") as progress:
+        obj = await store.put(raw, progress)
+    return data, obj, not already
+
+
+def cmd_upload(args: argparse.Namespace, ctx: CommandContext) -> int:
+    model = ctx.chain().model(args.model)
+
+    async def go() -> tuple[Dataset, StoredObject, bool]:
+        async with IpfsStore(ctx.ipfs_settings()) as store:
+            return await _validated_upload(ctx, store, model, args.data)
+
+    data, obj, _ = ctx.run(go())
+    summary = {"model": model.id, "cid": obj.cid, "sha256": obj.sha256.hex(), "rows": data.rows,
+               "bytes": obj.size}
+    if ctx.json:
+        ctx.output.json(summary)
+    else:
+        ctx.output.fields(f"uploaded {args.data}", list(summary.items()))
+        ctx.output.note(f"register it with: cmu contribute register {model.id} --cid {obj.cid} "
+                        f"--sha256 {obj.sha256.hex()}")
+    return 0
+
+
+def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
+    if bool(args.data) == bool(args.cid):
+        raise UsageError("give either a CSV file or --cid with --sha256")
+    if args.cid and not args.sha256:
+        raise UsageError("--cid needs --sha256 (the hash the chain will record)")
+    chain = ctx.chain()
+    model = chain.model(args.model)
+    signer = ctx.signer()
+    _refuse_early(chain, model, signer)
+
+    async def go() -> dict[str, object]:
+        async with IpfsStore(ctx.ipfs_settings()) as store:
+            fresh = False
+            if args.data:
+                data, obj, fresh = await _validated_upload(ctx, store, model, args.data)
+            else:
+                try:
+                    expected = bytes.fromhex(args.sha256.removeprefix("0x"))
+                except ValueError:
+                    raise UsageError("--sha256 is not hex") from None
+                spec = await _model_spec(ctx, store, model)
+                with ctx.output.transfer(f"data {args.cid[:16]}…") as progress:
+                    raw = await store.get(args.cid, expected, "data", progress)
+                data = load_csv(raw, spec, subject=args.cid)
+                obj = StoredObject(args.cid, expected, len(raw))
+            try:
+                contribution, result = chain.submit_contribution(
+                    signer, model.id, obj.cid, obj.sha256, data.rows)
+            except BaseException:
+                if fresh:  # the chain does not refer to it: do not leave it pinned
+                    with contextlib.suppress(CmuError):
+                        await store.unpin(obj.cid)
+                raise
+            event = result.first("Cmu", "ContributionSubmitted")
+            return {"model": model.id, "contribution": contribution, "cid": obj.cid,
+                    "sha256": obj.sha256.hex(), "rows": data.rows,
+                    "deposit": int(event.attr("deposit") or 0), "block": result.block_number}
+
+    summary = ctx.run(go())
+    if ctx.json:
+        ctx.output.json(summary)
+    else:
+        info = chain.info()
+        ctx.output.done(
+            f"contribution {summary['contribution']} registered on model {model.id} "
+            f"({summary['rows']} rows, deposit "
+            f"{amount(int(str(summary['deposit'])), info.token_decimals, info.token_symbol)} "
+            "held until a trainer settles it)")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, ctx: CommandContext) -> int:
+    chain = ctx.chain()
+    state = ContributionState.PENDING if args.pending else None
+    items = history.contributions(chain, args.model, state)
+    if ctx.json:
+        ctx.output.json(items)
+        return 0
+    if not items:
+        ctx.output.note(f"model {args.model} has no {'pending ' if args.pending else ''}"
+                        "contributions")
+        return 0
+    ctx.output.table(f"contributions to model {args.model}",
+                     ["id", "contributor", "rows", "status", "settled in", "data", "block"],
+                     [(c.id, c.contributor, c.rows, c.status.label(),
+                       None if c.settled_in is None else f"v{c.settled_in}", c.data_cid,
+                       c.submitted_at) for c in items])
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
+    chain = ctx.chain()
+    item = chain.contribution(args.model, args.contribution)
+    if ctx.json:
+        ctx.output.json(item)
+        return 0
+    info = chain.info()
+    ctx.output.fields(f"contribution {item.id} to model {item.model}", [
+        ("contributor", item.contributor),
+        ("status", item.status.label()),
+        ("settled in", None if item.settled_in is None else f"v{item.settled_in}"),
+        ("rows", item.rows),
+        ("data", item.data_cid),
+        ("sha256", hash_text(item.data_hash)),
+        ("deposit", amount(item.deposit, info.token_decimals, info.token_symbol)),
+        ("submitted at block", item.submitted_at),
+    ])
+    return 0
+
+
+def cmd_withdraw(args: argparse.Namespace, ctx: CommandContext) -> int:
+    result = ctx.chain().withdraw_contribution(ctx.signer(), args.model, args.contribution)
+    if ctx.json:
+        ctx.output.json(result)
+    else:
+        ctx.output.done(f"contribution {args.contribution} withdrawn; deposit released")
+    return 0

@@ -1,0 +1,344 @@
+"""``cmu model``: create (spec + initial data + first version), show, list, transfer,
+freeze, thaw, policy."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from dataclasses import dataclass
+
+from cmu_client.chain import CmuChain
+from cmu_client.commands.common import (
+    check_address,
+    fetch_spec,
+    hash_text,
+    metrics_text,
+    model_id,
+    read_file,
+    version_label,
+)
+from cmu_client.commands.context import CommandContext, add_json_argument, add_key_argument
+from cmu_client.dataset import Dataset, load_csv
+from cmu_client.errors import CmuError, UsageError
+from cmu_client.ipfs import IpfsStore, StoredObject
+from cmu_client.keys import Signer
+from cmu_client.plugin import (
+    FirstVersion,
+    FirstVersionRequest,
+    first_version_trainer,
+    load_plugin,
+)
+from cmu_client.spec import ContentRef, ModelSpec, parse_spec
+from cmu_client.types import (
+    AccessPolicy,
+    ContributionMode,
+    Model,
+    Version,
+    Visibility,
+)
+
+_VISIBILITY = {"public": Visibility.PUBLIC, "permissioned": Visibility.PERMISSIONED}
+_CONTRIBUTIONS = {"open": ContributionMode.OPEN, "role": ContributionMode.ROLE_REQUIRED}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    model = subparsers.add_parser("model", help="create, inspect and hand over models")
+    sub = model.add_subparsers(dest="model_command", required=True, metavar="COMMAND")
+
+    create = sub.add_parser(
+        "create", help="upload a spec and initial data, create the model, publish version 0")
+    create.add_argument("--spec", required=True, help="model spec JSON file")
+    create.add_argument("--data", required=True, help="initial training data (CSV)")
+    create.add_argument("--validation", help="validation set CSV (else the spec's validation "
+                                             "CID is used)")
+    _policy_arguments(create)
+    create.add_argument("--no-first-version", action="store_true",
+                        help="only create the model; a trainer publishes version 0 later")
+    add_key_argument(create)
+    add_json_argument(create)
+    create.set_defaults(handler=cmd_create)
+
+    show = sub.add_parser("show", help="a model's on-chain record")
+    show.add_argument("model", type=model_id)
+    show.add_argument("--spec", action="store_true", help="also fetch and show the spec")
+    add_json_argument(show)
+    show.set_defaults(handler=cmd_show)
+
+    lst = sub.add_parser("list", help="every model")
+    add_json_argument(lst)
+    lst.set_defaults(handler=cmd_list)
+
+    transfer = sub.add_parser("transfer", help="give the model (its NFT) to another account")
+    transfer.add_argument("model", type=model_id)
+    transfer.add_argument("dest", help="the new owner's address")
+    add_key_argument(transfer)
+    add_json_argument(transfer)
+    transfer.set_defaults(handler=cmd_transfer)
+
+    for name, handler, text in (("freeze", cmd_freeze, "refuse contributions and versions"),
+                                ("thaw", cmd_thaw, "accept contributions and versions again")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("model", type=model_id)
+        add_key_argument(p)
+        add_json_argument(p)
+        p.set_defaults(handler=handler)
+
+    policy = sub.add_parser("policy", help="set who may read and who may contribute")
+    policy.add_argument("model", type=model_id)
+    _policy_arguments(policy)
+    add_key_argument(policy)
+    add_json_argument(policy)
+    policy.set_defaults(handler=cmd_policy)
+
+
+def _policy_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--visibility", choices=sorted(_VISIBILITY), default="public",
+                        help="who may read the model (default: public)")
+    parser.add_argument("--contributions", choices=sorted(_CONTRIBUTIONS), default="open",
+                        help="open: anyone with the deposit; role: Contributor role only")
+
+
+def _policy(args: argparse.Namespace) -> AccessPolicy:
+    return AccessPolicy(_VISIBILITY[args.visibility], _CONTRIBUTIONS[args.contributions])
+
+
+# --- create ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Uploaded:
+    spec: ModelSpec
+    spec_obj: StoredObject
+    data_obj: StoredObject
+    validation: Dataset
+    fresh_pins: tuple[str, ...]
+
+
+def cmd_create(args: argparse.Namespace, ctx: CommandContext) -> int:
+    spec = parse_spec(read_file(args.spec, "spec"))
+    data_bytes = read_file(args.data, "data")
+    data = load_csv(data_bytes, spec, subject=args.data)
+    validation_bytes = read_file(args.validation, "validation set") if args.validation else None
+    if validation_bytes is None and spec.validation is None:
+        raise UsageError("the spec names no validation set",
+                         "pass --validation FILE (it is uploaded and put into the spec)")
+    signer = ctx.signer()  # unlock the key before anything is uploaded
+    chain = ctx.chain()
+    trainer = None if args.no_first_version else first_version_trainer(load_plugin())
+    policy = _policy(args)
+    summary = ctx.run(_create(ctx, chain, signer, spec, data_bytes, data, validation_bytes,
+                              policy, trainer is not None, args.no_first_version))
+    if ctx.json:
+        ctx.output.json(summary)
+    else:
+        ctx.output.fields(f"model {summary['model']}", list(summary.items()))
+    return 0
+
+
+async def _create(
+    ctx: CommandContext,
+    chain: CmuChain,
+    signer: Signer,
+    spec: ModelSpec,
+    data_bytes: bytes,
+    data: Dataset,
+    validation_bytes: bytes | None,
+    policy: AccessPolicy,
+    train: bool,
+    skip_first: bool,
+) -> dict[str, object]:
+    async with IpfsStore(ctx.ipfs_settings()) as store:
+        uploaded = await _upload_inputs(ctx, store, spec, data_bytes, validation_bytes)
+        try:
+            model, _ = chain.create_model(signer, uploaded.spec_obj.cid, uploaded.spec_obj.sha256,
+                                          policy)
+        except BaseException:
+            # Nothing on chain refers to the uploads: take back the pins this run added.
+            for cid in uploaded.fresh_pins:
+                with contextlib.suppress(CmuError):
+                    await store.unpin(cid)
+            raise
+        ctx.output.done(f"created model {model}")
+        summary: dict[str, object] = {
+            "model": model,
+            "owner": signer.ss58_address,
+            "spec_cid": uploaded.spec_obj.cid,
+            "spec_sha256": uploaded.spec_obj.sha256.hex(),
+            "data_cid": uploaded.data_obj.cid,
+            "data_sha256": uploaded.data_obj.sha256.hex(),
+            "data_rows": data.rows,
+            "validation_cid": uploaded.spec.validation.cid if uploaded.spec.validation else None,
+            "version": None,
+        }
+        if skip_first:
+            return summary
+        module = load_plugin()
+        trainer = first_version_trainer(module)
+        if not train or trainer is None:
+            # TODO(lead): version 0 needs offchain.cli.train_first_version (the worker's
+            # deterministic "fresh" recipe); until it exists the model waits for a trainer.
+            ctx.output.warn(
+                "version 0 not published: no trainer plugin (offchain.cli."
+                "train_first_version); a trainer must publish the first version")
+            return summary
+        request = FirstVersionRequest(
+            model=model,
+            spec=uploaded.spec,
+            spec_ref=ContentRef(uploaded.spec_obj.cid, uploaded.spec_obj.sha256),
+            data_ref=uploaded.data_obj,
+            data=data,
+            validation=uploaded.validation,
+            store=store,
+        )
+        with ctx.output.status("training version 0"):
+            first: FirstVersion = await trainer(request)
+        version, _ = chain.publish_version(
+            signer, model, None, first.artifact.cid, first.artifact.sha256, first.recipe_hash,
+            first.metrics)
+        ctx.output.done(f"published version {version} ({first.artifact.cid})")
+        summary["version"] = version
+        summary["artifact_cid"] = first.artifact.cid
+        summary["metrics"] = {m.key: m.as_float for m in first.metrics}
+        return summary
+
+
+async def _upload_inputs(
+    ctx: CommandContext,
+    store: IpfsStore,
+    spec: ModelSpec,
+    data_bytes: bytes,
+    validation_bytes: bytes | None,
+) -> _Uploaded:
+    fresh: list[str] = []
+
+    async def put(raw: bytes, label: str) -> StoredObject:
+        already = await store.has_pin_for(raw)
+        with ctx.output.transfer(f"upload {label}") as progress:
+            obj = await store.put(raw, progress)
+        if not already:
+            fresh.append(obj.cid)
+        return obj
+
+    try:
+        if validation_bytes is not None:
+            validation = load_csv(validation_bytes, spec, subject="validation set")
+            val_obj = await put(validation_bytes, "validation set")
+            spec = spec.with_validation(ContentRef(val_obj.cid, val_obj.sha256))
+        else:
+            assert spec.validation is not None
+            with ctx.output.transfer("validation set") as progress:
+                raw = await store.get(spec.validation.cid, spec.validation.sha256,
+                                      "validation set", progress)
+            validation = load_csv(raw, spec, subject="validation set")
+        spec_obj = await put(spec.to_bytes(), "spec")
+        data_obj = await put(data_bytes, "data")
+    except BaseException:
+        for cid in fresh:
+            with contextlib.suppress(CmuError):
+                await store.unpin(cid)
+        raise
+    return _Uploaded(spec, spec_obj, data_obj, validation, tuple(fresh))
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def _model_pairs(model: Model, head: Version | None, symbol: str, decimals: int
+                 ) -> list[tuple[str, object]]:
+    from cmu_client.output import amount
+
+    return [
+        ("owner", model.owner),
+        ("head", version_label(model, head) if head else None),
+        ("head metrics", metrics_text(head) if head else None),
+        ("versions", model.version_count),
+        ("contributions", f"{model.contribution_count} ({model.pending_contributions} pending)"),
+        ("frozen", "yes" if model.frozen else "no"),
+        ("visibility", model.policy.visibility.value),
+        ("contributions from", model.policy.contributions.value),
+        ("slash destination", model.slash_destination.label()),
+        ("spec", f"{model.spec_cid} ({hash_text(model.spec_hash)})"),
+        ("created at block", model.created_at),
+        ("deposit", amount(model.deposit, decimals, symbol)),
+    ]
+
+
+def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
+    chain = ctx.chain()
+    model = chain.model(args.model)
+    head = chain.version(model.id, model.head) if model.head is not None else None
+    spec = None
+    if args.spec:
+        async def get_spec() -> ModelSpec:
+            async with IpfsStore(ctx.ipfs_settings()) as store:
+                return await fetch_spec(ctx, store, model)
+
+        spec = ctx.run(get_spec())
+    if ctx.json:
+        ctx.output.json({"model": model, "head_version": head,
+                         "spec": spec.to_document() if spec else None})
+        return 0
+    info = chain.info()
+    ctx.output.fields(f"model {model.id}", _model_pairs(model, head, info.token_symbol,
+                                                        info.token_decimals))
+    if spec is not None:
+        ctx.output.table(
+            f"spec: {spec.name} ({spec.task.value}, label {spec.label!r}, "
+            f"accept: {spec.acceptance.metric} tolerance {spec.acceptance.tolerance:g})",
+            ["feature", "type", "categories", "missing allowed"],
+            [(f.name, f.type.value, ", ".join(f.categories) or "-",
+              "yes" if f.allow_missing else "no") for f in spec.features])
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, ctx: CommandContext) -> int:
+    models = ctx.chain().models()
+    if ctx.json:
+        ctx.output.json(models)
+        return 0
+    if not models:
+        ctx.output.note("no models yet; create one with `cmu model create`")
+        return 0
+    ctx.output.table("models", ["id", "owner", "head", "versions", "contributions (pending)",
+                                "frozen", "policy"],
+                     [(m.id, m.owner, m.head, m.version_count,
+                       f"{m.contribution_count} ({m.pending_contributions})",
+                       "yes" if m.frozen else "no",
+                       f"{m.policy.visibility.value}/{m.policy.contributions.value}")
+                      for m in models])
+    return 0
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+def _report(ctx: CommandContext, text: str, result: object) -> int:
+    if ctx.json:
+        ctx.output.json(result)
+    else:
+        ctx.output.done(text)
+    return 0
+
+
+def cmd_transfer(args: argparse.Namespace, ctx: CommandContext) -> int:
+    dest = check_address(args.dest)
+    signer = ctx.signer()
+    result = ctx.chain().transfer_model(signer, args.model, dest)
+    return _report(ctx, f"model {args.model} now belongs to {dest}", result)
+
+
+def cmd_freeze(args: argparse.Namespace, ctx: CommandContext) -> int:
+    result = ctx.chain().freeze_model(ctx.signer(), args.model)
+    return _report(ctx, f"model {args.model} frozen", result)
+
+
+def cmd_thaw(args: argparse.Namespace, ctx: CommandContext) -> int:
+    result = ctx.chain().thaw_model(ctx.signer(), args.model)
+    return _report(ctx, f"model {args.model} thawed", result)
+
+
+def cmd_policy(args: argparse.Namespace, ctx: CommandContext) -> int:
+    policy = _policy(args)
+    result = ctx.chain().set_access_policy(ctx.signer(), args.model, policy)
+    return _report(ctx, f"model {args.model}: {policy.visibility.value} / "
+                        f"{policy.contributions.value}", result)

@@ -1,0 +1,124 @@
+"""``cmu version``: lineage, one version, and head/status changes."""
+
+from __future__ import annotations
+
+import argparse
+
+from cmu_client import history
+from cmu_client.commands.common import metrics_text, model_id, version_label
+from cmu_client.commands.context import CommandContext, add_json_argument, add_key_argument
+from cmu_client.output import amount
+from cmu_client.types import Version
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    version = subparsers.add_parser("version", help="a model's versions")
+    sub = version.add_subparsers(dest="version_command", required=True, metavar="COMMAND")
+
+    lst = sub.add_parser("list", aliases=["lineage"],
+                         help="the lineage from the head (or --from) back to version 0")
+    lst.add_argument("model", type=model_id)
+    lst.add_argument("--from", dest="start", type=model_id, help="start at this version")
+    lst.add_argument("--limit", type=model_id, help="at most this many versions")
+    lst.add_argument("--all", action="store_true",
+                     help="every version by id, including branches left by rollbacks")
+    add_json_argument(lst)
+    lst.set_defaults(handler=cmd_list)
+
+    show = sub.add_parser("show", help="one version")
+    show.add_argument("model", type=model_id)
+    show.add_argument("version", type=model_id)
+    add_json_argument(show)
+    show.set_defaults(handler=cmd_show)
+
+    head = sub.add_parser("set-head", help="move the head to a version (rollback/forward)")
+    head.add_argument("model", type=model_id)
+    head.add_argument("version", type=model_id)
+    head.add_argument("--reason", type=int, default=0, help="a code 0-255 recorded in the event")
+    add_key_argument(head)
+    add_json_argument(head)
+    head.set_defaults(handler=cmd_set_head)
+
+    for name, handler, text in (
+        ("deprecate", cmd_deprecate, "mark a version discouraged (still usable)"),
+        ("revoke", cmd_revoke, "mark a version unusable for good"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("model", type=model_id)
+        p.add_argument("version", type=model_id)
+        add_key_argument(p)
+        add_json_argument(p)
+        p.set_defaults(handler=handler)
+
+
+def cmd_list(args: argparse.Namespace, ctx: CommandContext) -> int:
+    chain = ctx.chain()
+    model = chain.model(args.model)
+    versions: list[Version]
+    if args.all:
+        versions = history.all_versions(chain, args.model)
+    else:
+        versions = list(history.lineage(chain, args.model, args.start, args.limit).versions)
+    if ctx.json:
+        ctx.output.json(versions)
+        return 0
+    if not versions:
+        ctx.output.note(f"model {args.model} has no versions yet")
+        return 0
+    title = f"model {args.model}: " + ("every version" if args.all else "lineage, newest first")
+    ctx.output.table(title, ["version", "parent", "metrics", "accepted", "trainer", "block",
+                             "artifact"],
+                     [(version_label(model, v), None if v.parent is None else f"v{v.parent}",
+                       metrics_text(v), len(v.contributions), v.trainer, v.created_at,
+                       v.artifact_cid) for v in versions])
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
+    chain = ctx.chain()
+    model = chain.model(args.model)
+    v = chain.version(args.model, args.version)
+    if ctx.json:
+        ctx.output.json({"version": v, "is_head": model.head == v.id})
+        return 0
+    info = chain.info()
+    ctx.output.fields(f"model {v.model} {version_label(model, v)}", [
+        ("parent", None if v.parent is None else f"v{v.parent}"),
+        ("status", v.status.value),
+        ("metrics", metrics_text(v)),
+        ("contributions used", ", ".join(str(c) for c in v.contributions) or "-"),
+        ("artifact", v.artifact_cid),
+        ("artifact sha256", v.artifact_hash.hex()),
+        ("recipe sha256", v.recipe_hash.hex()),
+        ("trainer", v.trainer),
+        ("block", v.created_at),
+        ("deposit", amount(v.deposit, info.token_decimals, info.token_symbol)),
+    ])
+    return 0
+
+
+def cmd_set_head(args: argparse.Namespace, ctx: CommandContext) -> int:
+    result = ctx.chain().set_head(ctx.signer(), args.model, args.version, args.reason)
+    if ctx.json:
+        ctx.output.json(result)
+    else:
+        ctx.output.done(f"model {args.model} head is now v{args.version}")
+    return 0
+
+
+def cmd_deprecate(args: argparse.Namespace, ctx: CommandContext) -> int:
+    result = ctx.chain().deprecate_version(ctx.signer(), args.model, args.version)
+    if ctx.json:
+        ctx.output.json(result)
+    else:
+        ctx.output.done(f"model {args.model} v{args.version} deprecated")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace, ctx: CommandContext) -> int:
+    result = ctx.chain().revoke_version(ctx.signer(), args.model, args.version)
+    if ctx.json:
+        ctx.output.json(result)
+    else:
+        ctx.output.done(f"model {args.model} v{args.version} revoked")
+    return 0

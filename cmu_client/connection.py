@@ -1,0 +1,148 @@
+"""One reused substrate-interface connection, with timeouts and automatic reconnect.
+
+Every RPC of the client goes through :meth:`ChainConnection.run`, which serialises
+access (substrate-interface is not thread safe, and the worker calls it from threads),
+applies the socket timeout, and on a dropped connection reconnects and retries reads
+with a short backoff. Writes pass ``retry=False``: resubmitting is the caller's choice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import websocket
+from substrateinterface import SubstrateInterface
+from substrateinterface.exceptions import SubstrateRequestException
+
+from cmu_client.config import ChainSettings
+from cmu_client.errors import ChainConnectionError, ChainTimeoutError, CmuError
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+_DROPPED = (
+    websocket.WebSocketConnectionClosedException,
+    websocket.WebSocketBadStatusException,
+    ConnectionError,
+    BrokenPipeError,
+    OSError,
+)
+_TIMEOUTS = (websocket.WebSocketTimeoutException, socket.timeout, TimeoutError)
+SS58_FORMAT = 42
+
+
+class ChainConnection:
+    """Lazily connected, automatically reconnecting access to one node."""
+
+    def __init__(self, settings: ChainSettings | None = None) -> None:
+        self.settings = settings or ChainSettings.from_env()
+        self._substrate: Any = None
+        self._lock = threading.RLock()
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def _open(self) -> Any:
+        try:
+            substrate = SubstrateInterface(
+                url=self.settings.url,
+                ss58_format=SS58_FORMAT,
+                ws_options={"timeout": self.settings.request_timeout},
+                auto_reconnect=True,
+            )
+        except _TIMEOUTS:
+            raise ChainTimeoutError(
+                f"the chain at {self.settings.url} did not answer within "
+                f"{self.settings.request_timeout:g}s",
+                "check `scripts/chain.sh status`, or raise $CMU_RPC_TIMEOUT",
+            ) from None
+        except (*_DROPPED, SubstrateRequestException, ValueError) as exc:
+            raise ChainConnectionError(
+                f"cannot connect to the chain at {self.settings.url} ({type(exc).__name__})",
+                "start it with `scripts/chain.sh start` or set $CMU_RPC_URL",
+            ) from None
+        return substrate
+
+    @property
+    def substrate(self) -> Any:
+        """The live SubstrateInterface (connecting on first use)."""
+        with self._lock:
+            if self._substrate is None:
+                self._substrate = self._open()
+            return self._substrate
+
+    def _reconnect(self) -> None:
+        if self._substrate is None:
+            return
+        try:
+            self._substrate.connect_websocket()
+        except (*_DROPPED, *_TIMEOUTS):
+            # The node may still be down; the next attempt opens from scratch.
+            self._drop()
+
+    def _drop(self) -> None:
+        substrate, self._substrate = self._substrate, None
+        if substrate is not None:
+            # Closing a broken socket may fail in many ways; it is being dropped anyway.
+            with contextlib.suppress(Exception):
+                substrate.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def __enter__(self) -> ChainConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- running requests ---------------------------------------------------------
+
+    def run(self, action: Callable[[Any], _T], *, retry: bool = True, what: str = "request") -> _T:
+        """Run ``action(substrate)``; on a dropped connection reconnect and (if ``retry``)
+        run it again, up to ``reconnect_attempts`` times."""
+        attempts = self.settings.reconnect_attempts if retry else 0
+        with self._lock:
+            for attempt in range(attempts + 1):
+                try:
+                    return action(self.substrate)
+                except CmuError:
+                    raise
+                except _TIMEOUTS:
+                    # The socket may hold a late answer that would be taken for the next
+                    # request's; start over on a fresh socket.
+                    self._drop()
+                    raise ChainTimeoutError(
+                        f"the chain did not answer a {what} within "
+                        f"{self.settings.request_timeout:g}s",
+                        "check `scripts/chain.sh status`, or raise $CMU_RPC_TIMEOUT",
+                    ) from None
+                except _DROPPED as exc:
+                    log.warning("chain connection lost during %s (%s); reconnecting",
+                                what, type(exc).__name__)
+                    self._reconnect()
+                    if attempt == attempts:
+                        self._drop()
+                        raise ChainConnectionError(
+                            f"lost the connection to {self.settings.url} during a {what}",
+                            "check that the chain is running (`scripts/chain.sh status`)",
+                        ) from None
+                    time.sleep(min(0.2 * 2**attempt, 2.0))
+        raise AssertionError("unreachable")
+
+    def rpc(self, method: str, params: list[Any], *, retry: bool = True) -> Any:
+        """A raw JSON-RPC call; returns ``result`` or raises on an RPC error."""
+
+        def call(substrate: Any) -> Any:
+            response = substrate.rpc_request(method, params)
+            if "error" in response:
+                raise SubstrateRequestException(response["error"])
+            return response.get("result")
+
+        return self.run(call, retry=retry, what=method)

@@ -1,0 +1,249 @@
+"""Contribution data: CSV checked against a model spec and turned into LightGBM-ready arrays.
+
+Rules (docs/client.md has the full table):
+
+- UTF-8 text, comma separated, a header row naming the columns; column order is free.
+- Every spec feature must be a column; contributions and validation sets also need the
+  label column. Other columns are refused in training data and ignored for prediction.
+- Numeric cells are decimal numbers (``1.5``, ``-2e3``); integer cells are whole numbers;
+  categorical cells must be one of the spec's categories (encoded as their index).
+- Missing feature values (an empty cell or one of ``NA``, ``N/A``, ``NaN``, ``nan``,
+  ``null``, ``NULL``) are legal unless the feature sets ``"allow_missing": false``:
+  LightGBM treats them as missing. A label may never be missing.
+
+Every problem is reported with its data row (the first data row is row 1, the header is
+row 0) and column, what is wrong and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from cmu_client.errors import DataError, Problem
+from cmu_client.spec import MISSING_TOKENS, Feature, FeatureType, ModelSpec, Task
+
+_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_INTEGER_RE = re.compile(r"^[+-]?\d+$")
+MAX_PROBLEMS = 50
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Rows ready for LightGBM: ``features`` is (rows, features) float64 with NaN for
+    missing values and categories as their index; ``labels`` is float64 (class index for
+    classification) or ``None`` when the CSV had no label column."""
+
+    feature_names: tuple[str, ...]
+    features: FloatArray
+    labels: FloatArray | None
+
+    @property
+    def rows(self) -> int:
+        return int(self.features.shape[0])
+
+    @staticmethod
+    def concat(parts: Sequence[Dataset]) -> Dataset:
+        """Rows of several data sets of the same spec, in the given order."""
+        if not parts:
+            raise ValueError("nothing to concatenate")
+        names = parts[0].feature_names
+        if any(p.feature_names != names for p in parts):
+            raise ValueError("data sets have different features")
+        labels: FloatArray | None = None
+        if all(p.labels is not None for p in parts):
+            labels = np.concatenate([p.labels for p in parts if p.labels is not None])
+        return Dataset(names, np.vstack([p.features for p in parts]), labels)
+
+
+class _Problems:
+    def __init__(self, cap: int) -> None:
+        self.items: list[Problem] = []
+        self.more = 0
+        self.cap = cap
+
+    def add(self, row: int | None, column: str | None, problem: str, expected: str | None = None
+            ) -> None:
+        if len(self.items) < self.cap:
+            self.items.append(Problem(row, column, problem, expected))
+        else:
+            self.more += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def _short_list(values: Sequence[str], limit: int = 8) -> str:
+    shown = ", ".join(repr(v) for v in values[:limit])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _decode(data: bytes, problems: _Problems) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.add(None, None, f"not UTF-8 text (bad byte at offset {exc.start})",
+                     "a UTF-8 encoded CSV file")
+        return None
+
+
+def load_csv(
+    data: bytes,
+    spec: ModelSpec,
+    *,
+    require_label: bool = True,
+    allow_extra_columns: bool = False,
+    subject: str = "data",
+    max_problems: int = MAX_PROBLEMS,
+) -> Dataset:
+    """Check ``data`` against ``spec`` and return its arrays.
+
+    Raises :class:`DataError` listing up to ``max_problems`` problems (and a count of
+    the rest) when anything is wrong; nothing partial is returned.
+    """
+    problems = _Problems(max_problems)
+    text = _decode(data, problems)
+    if text is None:
+        raise DataError(subject, problems.items, "save the file as UTF-8 CSV")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError(subject, [Problem(None, None, "the file is empty",
+                                          "a header row and at least one data row")]) from None
+    except csv.Error as exc:
+        raise DataError(subject, [Problem(0, None, f"malformed CSV: {exc}")]) from None
+
+    columns = [h.strip() for h in header]
+    index = _check_header(columns, spec, require_label, allow_extra_columns, problems)
+    if problems:
+        raise DataError(subject, problems.items, _header_hint(spec, require_label), problems.more)
+
+    feature_cols = [index[f.name] for f in spec.features]
+    label_col = index.get(spec.label)
+    rows_x: list[list[float]] = []
+    rows_y: list[float] = []
+    row_no = 0
+    try:
+        for fields in reader:
+            row_no += 1
+            if len(fields) != len(columns):
+                what = "an empty line" if not fields else f"{len(fields)} values"
+                problems.add(row_no, None, what, f"{len(columns)} values, as in the header")
+                continue
+            x = [_cell(fields[col].strip(), feat, row_no, problems)
+                 for feat, col in zip(spec.features, feature_cols, strict=True)]
+            rows_x.append(x)
+            if label_col is not None:
+                rows_y.append(_label(fields[label_col].strip(), spec, row_no, problems))
+    except csv.Error as exc:
+        problems.add(row_no + 1, None, f"malformed CSV: {exc}", "properly quoted fields")
+    if row_no == 0 and not problems:
+        problems.add(None, None, "no data rows", "at least one row after the header")
+    if problems:
+        raise DataError(subject, problems.items,
+                        "fix the listed cells; missing feature values may be left empty",
+                        problems.more)
+
+    features = np.asarray(rows_x, dtype=np.float64).reshape(len(rows_x), len(spec.features))
+    labels = np.asarray(rows_y, dtype=np.float64) if label_col is not None else None
+    return Dataset(tuple(spec.feature_names), features, labels)
+
+
+def _check_header(
+    columns: list[str],
+    spec: ModelSpec,
+    require_label: bool,
+    allow_extra: bool,
+    problems: _Problems,
+) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for i, name in enumerate(columns):
+        if name in index:
+            problems.add(0, name, "duplicate column")
+        index.setdefault(name, i)
+    wanted = [*spec.feature_names, spec.label]
+    for name in spec.feature_names:
+        if name not in index:
+            problems.add(0, name, "missing column", "every feature of the spec as a column")
+    if require_label and spec.label not in index:
+        problems.add(0, spec.label, "missing label column")
+    if not allow_extra:
+        for name in columns:
+            if name not in wanted:
+                problems.add(0, name, "column not in the spec", _short_list(wanted))
+    return index
+
+
+def _header_hint(spec: ModelSpec, require_label: bool) -> str:
+    cols = [*spec.feature_names] + ([spec.label] if require_label else [])
+    return "the header must name exactly these columns (any order): " + ", ".join(cols)
+
+
+def _cell(text: str, feature: Feature, row: int, problems: _Problems) -> float:
+    if text in MISSING_TOKENS:
+        if not feature.allow_missing:
+            problems.add(row, feature.name, "missing value",
+                         "a value (this feature does not allow missing values)")
+        return math.nan
+    if feature.type is FeatureType.CATEGORICAL:
+        try:
+            return float(feature.categories.index(text))
+        except ValueError:
+            problems.add(row, feature.name, f"unknown category {text!r}",
+                         "one of " + _short_list(feature.categories))
+            return math.nan
+    if feature.type is FeatureType.INTEGER:
+        if not _INTEGER_RE.match(text):
+            problems.add(row, feature.name, f"{text!r} is not a whole number", "an integer")
+            return math.nan
+        value = float(int(text))
+    else:
+        if not _NUMBER_RE.match(text):
+            problems.add(row, feature.name, f"{text!r} is not a number",
+                         "a decimal number such as 1.5 or -2e3, or an empty cell if missing")
+            return math.nan
+        value = float(text)
+        if not math.isfinite(value):
+            problems.add(row, feature.name, f"{text!r} is out of range", "a finite number")
+            return math.nan
+    if feature.min is not None and value < feature.min:
+        problems.add(row, feature.name, f"{text} is below the minimum", f">= {feature.min:g}")
+    if feature.max is not None and value > feature.max:
+        problems.add(row, feature.name, f"{text} is above the maximum", f"<= {feature.max:g}")
+    return value
+
+
+def _label(text: str, spec: ModelSpec, row: int, problems: _Problems) -> float:
+    if text in MISSING_TOKENS:
+        problems.add(row, spec.label, "missing label",
+                     "a label on every row (LightGBM cannot train on unlabeled rows)")
+        return math.nan
+    if spec.task is Task.REGRESSION:
+        if not _NUMBER_RE.match(text) or not math.isfinite(float(text)):
+            problems.add(row, spec.label, f"{text!r} is not a number", "a finite number")
+            return math.nan
+        return float(text)
+    if spec.classes:
+        if text in spec.classes:
+            return float(spec.classes.index(text))
+        if _INTEGER_RE.match(text) and 0 <= int(text) < len(spec.classes):
+            return float(int(text))
+        problems.add(row, spec.label, f"unknown class {text!r}",
+                     "one of " + _short_list(spec.classes) + " or its index")
+        return math.nan
+    count = spec.class_count
+    if not _INTEGER_RE.match(text) or not 0 <= int(text) < count:
+        problems.add(row, spec.label, f"{text!r} is not a class index",
+                     f"an integer from 0 to {count - 1}")
+        return math.nan
+    return float(int(text))

@@ -1,0 +1,302 @@
+"""Signing and submitting extrinsics: one at a time, pipelined, or batched.
+
+Pipelining keeps up to ``max_in_flight`` extrinsics from one key in the pool at once:
+nonces are assigned locally (n, n+1, ...) so the next extrinsic is signed and sent
+without waiting for the previous one's block. Inclusion is then found by reading the
+new blocks' bodies (one read per block, not per extrinsic) and their events, so every
+extrinsic still gets its own result: block, index, success, events and decoded error.
+
+Batching puts many calls in one extrinsic with ``Utility.batch_all`` (all or nothing)
+or ``Utility.force_batch`` (each call on its own); the per-call results are recovered
+from the ``Utility.ItemCompleted`` / ``ItemFailed`` events that delimit each call's
+events.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from substrateinterface.exceptions import SubstrateRequestException
+
+from cmu_client import decode
+from cmu_client.blocks import BlockReader
+from cmu_client.calls import Call, batch_all, force_batch
+from cmu_client.connection import ChainConnection
+from cmu_client.errors import ChainError, ChainTimeoutError, CmuError, TransactionRejectedError
+from cmu_client.keys import Signer
+from cmu_client.types import CallResult, ChainEvent, ExtrinsicResult
+
+log = logging.getLogger(__name__)
+
+#: Pool errors that mean "your nonce is out of step": refresh it and sign again.
+_NONCE_MARKERS = ("outdated", "stale", "priority is too low", "already imported")
+
+
+@dataclass
+class _InFlight:
+    index: int
+    call: Call
+    nonce: int
+    extrinsic_hash: str
+
+
+def compose(substrate: Any, call: Call) -> Any:
+    """A scalecodec GenericCall for ``call`` against the live metadata."""
+    if call.nested:
+        inner = [compose(substrate, c).value for c in call.nested]
+        return substrate.compose_call(call.pallet, call.function, {"calls": inner})
+    return substrate.compose_call(call.pallet, call.function, dict(call.args))
+
+
+def _pool_error(error: Any) -> TransactionRejectedError:
+    if isinstance(error, dict):
+        message = str(error.get("message", ""))
+        data = str(error.get("data", "") or "")
+    else:
+        message, data = str(error), ""
+    detail = f"{message}: {data}" if data else message
+    hint = None
+    lowered = detail.lower()
+    if "pay" in lowered or "balance" in lowered:
+        hint = "fund the signing account (it cannot pay the fee)"
+    elif "outdated" in lowered or "stale" in lowered:
+        hint = "another transaction from this key used the nonce; retry"
+    return TransactionRejectedError(f"the transaction pool refused the extrinsic ({detail})", hint)
+
+
+class Submitter:
+    """Submits calls signed by one key over one connection."""
+
+    def __init__(
+        self,
+        connection: ChainConnection,
+        signer: Signer,
+        *,
+        max_in_flight: int = 32,
+        inclusion_timeout: float | None = None,
+    ) -> None:
+        self.connection = connection
+        self.signer = signer
+        self.max_in_flight = max(1, max_in_flight)
+        self.inclusion_timeout = inclusion_timeout or connection.settings.inclusion_timeout
+        self.blocks = BlockReader(connection)
+        self._next_nonce: int | None = None
+
+    # -- nonces -------------------------------------------------------------------
+
+    def _chain_nonce(self) -> int:
+        return int(self.connection.rpc("system_accountNextIndex", [self.signer.ss58_address]))
+
+    def _take_nonce(self) -> int:
+        if self._next_nonce is None:
+            self._next_nonce = self._chain_nonce()
+        nonce = self._next_nonce
+        self._next_nonce += 1
+        return nonce
+
+    def reset_nonce(self) -> None:
+        """Forget the local nonce; the next submission asks the chain."""
+        self._next_nonce = None
+
+    # -- sending ------------------------------------------------------------------
+
+    def _send(self, call: Call, nonce: int) -> str:
+        def action(substrate: Any) -> str:
+            extrinsic = substrate.create_signed_extrinsic(
+                call=compose(substrate, call), keypair=self.signer, nonce=nonce
+            )
+            response = substrate.rpc_request("author_submitExtrinsic", [str(extrinsic.data)])
+            if "error" in response:
+                raise SubstrateRequestException(response["error"])
+            return str(response["result"])
+
+        # Not retried on a dropped connection: the extrinsic may have reached the pool.
+        return self.connection.run(action, retry=False, what=f"{call.name} submission")
+
+    def _send_with_nonce(self, call: Call) -> tuple[int, str]:
+        for attempt in range(2):
+            nonce = self._take_nonce()
+            try:
+                return nonce, self._send(call, nonce)
+            except SubstrateRequestException as exc:
+                error = exc.args[0] if exc.args else exc
+                rejected = _pool_error(error)
+                self.reset_nonce()
+                if attempt == 0 and any(m in str(rejected).lower() for m in _NONCE_MARKERS):
+                    log.info("nonce %d refused (%s); refreshing", nonce, rejected)
+                    continue
+                raise rejected from None
+        raise AssertionError("unreachable")
+
+    # -- public API ---------------------------------------------------------------
+
+    def submit(self, call: Call) -> ExtrinsicResult:
+        """Submit one call and wait for its block; raises ChainError if it failed."""
+        result = self.submit_many([call])[0]
+        if result.error is not None:
+            raise result.error
+        return result
+
+    def submit_many(self, calls: Sequence[Call]) -> list[ExtrinsicResult]:
+        """Submit each call as its own extrinsic, up to ``max_in_flight`` at once.
+
+        Returns one result per call, in order. A call that failed on chain has
+        ``success=False`` and its ChainError in ``error``; nothing is raised for it. A
+        call the pool refused raises TransactionRejectedError after the calls already
+        in flight have landed.
+        """
+        results: dict[int, ExtrinsicResult] = {}
+        queue = list(enumerate(calls))
+        start = self.blocks.head_number()
+        refused: CmuError | None = None
+        while queue:
+            window: list[_InFlight] = []
+            while queue and len(window) < self.max_in_flight:
+                index, call = queue[0]
+                try:
+                    nonce, ext_hash = self._send_with_nonce(call)
+                except CmuError as exc:
+                    refused = exc
+                    queue.clear()
+                    break
+                queue.pop(0)
+                window.append(_InFlight(index, call, nonce, ext_hash))
+            if window:
+                start = self._await(window, start, results)
+            if refused is not None:
+                break
+        if refused is not None:
+            raise refused
+        return [results[i] for i in range(len(calls))]
+
+    def submit_batch(self, calls: Sequence[Call], *, atomic: bool = True) -> list[CallResult]:
+        """All calls in one extrinsic; one CallResult per call.
+
+        ``atomic=True`` uses ``batch_all``: if any call fails none is applied, and
+        every result carries the failing call's error. ``atomic=False`` uses
+        ``force_batch``: each call succeeds or fails on its own.
+        """
+        wrapper = batch_all(calls) if atomic else force_batch(calls)
+        outcome = self.submit_many([wrapper])[0]
+        metadata = self.connection.run(lambda s: s.metadata, what="metadata")
+        return split_batch_results(outcome, len(calls), self.signer.ss58_address, metadata)
+
+    # -- waiting for blocks -------------------------------------------------------
+
+    def _await(
+        self, window: list[_InFlight], scanned: int, results: dict[int, ExtrinsicResult]
+    ) -> int:
+        """Read new blocks until every extrinsic of ``window`` is found; returns the
+        last block number read."""
+        waiting = {item.extrinsic_hash: item for item in window}
+        deadline = time.monotonic() + self.inclusion_timeout
+        delay = 0.01
+        last_pool_check = time.monotonic()
+        while waiting:
+            pool = None
+            if time.monotonic() - last_pool_check > 2.0:
+                # Snapshot the pool before reading blocks: anything in neither the pool
+                # nor a block up to the head read after it was dropped.
+                pool = self.blocks.pending_hashes()
+                last_pool_check = time.monotonic()
+            head = self.blocks.head_number()
+            for block in self.blocks.blocks_between(scanned + 1, head):
+                found = [h for h in block.extrinsic_hashes if h in waiting]
+                if found:
+                    events = self.blocks.events(block.hash)
+                    for ext_hash in found:
+                        item = waiting.pop(ext_hash)
+                        index = block.extrinsic_hashes.index(ext_hash)
+                        results[item.index] = self._result(item, block.hash, block.number,
+                                                           index, events)
+                scanned = block.number
+            if not waiting:
+                break
+            if pool is not None:
+                dropped = [h for h in waiting if h not in pool]
+                if dropped:
+                    self.reset_nonce()
+                    raise TransactionRejectedError(
+                        f"{len(dropped)} extrinsic(s) left the pool without being included "
+                        f"(first: {dropped[0]})",
+                        "the pool dropped them (invalid after earlier ones?); check the "
+                        "account's balance and retry",
+                    )
+            if time.monotonic() > deadline:
+                self.reset_nonce()
+                raise ChainTimeoutError(
+                    f"{len(waiting)} extrinsic(s) not included within "
+                    f"{self.inclusion_timeout:g}s (first: {next(iter(waiting))})",
+                    "is the chain producing blocks? check `scripts/chain.sh status`",
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+        return scanned
+
+    def _result(
+        self,
+        item: _InFlight,
+        block_hash: str,
+        block_number: int,
+        index: int,
+        block_events: list[ChainEvent],
+    ) -> ExtrinsicResult:
+        events = tuple(e for e in block_events if e.extrinsic_index == index)
+        success = any(e.pallet == "System" and e.name == "ExtrinsicSuccess" for e in events)
+        error: ChainError | None = None
+        fee = 0
+        for e in events:
+            if e.pallet == "TransactionPayment" and e.name == "TransactionFeePaid":
+                fee = int(e.attr("actual_fee") or 0)
+            if e.pallet == "System" and e.name == "ExtrinsicFailed":
+                metadata = self.connection.run(lambda s: s.metadata, what="metadata")
+                error = decode.dispatch_error(e.attr("dispatch_error"), metadata,
+                                              item.extrinsic_hash)
+        return ExtrinsicResult(
+            extrinsic_hash=item.extrinsic_hash,
+            block_hash=block_hash,
+            block_number=block_number,
+            extrinsic_index=index,
+            success=success and error is None,
+            events=events,
+            fee=fee,
+            error=error,
+        )
+
+
+_BOOKKEEPING_PALLETS = {"System", "TransactionPayment"}
+
+
+def split_batch_results(
+    outcome: ExtrinsicResult, count: int, signer: str, metadata: Any
+) -> list[CallResult]:
+    """Per-call results of a batch extrinsic, from the events between item markers."""
+    if not outcome.success:
+        return [CallResult(i, False, (), outcome.error, outcome) for i in range(count)]
+    events = [e for e in outcome.events if e.pallet not in _BOOKKEEPING_PALLETS]
+    # The fee is withdrawn before the first call runs and refunded after the last.
+    if events and events[0].qualified_name == "Balances.Withdraw" and \
+            events[0].attr("who") == signer:
+        events = events[1:]
+    results: list[CallResult] = []
+    current: list[ChainEvent] = []
+    for e in events:
+        if e.qualified_name in ("Utility.ItemCompleted", "Utility.ItemFailed"):
+            error = None
+            if e.name == "ItemFailed":
+                error = decode.dispatch_error(e.attr("error"), metadata,
+                                              outcome.extrinsic_hash)
+            results.append(CallResult(len(results), error is None, tuple(current), error,
+                                      outcome))
+            current = []
+        elif e.pallet == "Utility":
+            continue
+        else:
+            current.append(e)
+    while len(results) < count:  # markers missing: report what is known, per call
+        results.append(CallResult(len(results), outcome.success, (), None, outcome))
+    return results[:count]

@@ -1,0 +1,335 @@
+"""Dataclasses for the records pallet-cmu keeps, and the small value types its calls take.
+
+Field names follow pallet/src/types.rs. Hashes are raw 32-byte ``bytes``; accounts are
+SS58 strings; CIDs are ``str``. Fixed-point metrics keep the on-chain integer and
+offer the float view.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cmu_client.errors import UsageError
+
+ModelId = int
+VersionId = int
+ContributionId = int
+
+#: Metrics are stored as ``round(value * METRIC_SCALE)`` in an i64.
+METRIC_SCALE = 1_000_000_000
+_I64_MIN = -(2**63)
+_I64_MAX = 2**63 - 1
+
+
+class RoleSet(enum.IntFlag):
+    """Per-model roles as bit flags, exactly as pallet-cmu stores them."""
+
+    ADMIN = 1
+    CONTRIBUTOR = 2
+    TRAINER = 4
+    READER = 8
+
+    @classmethod
+    def none(cls) -> RoleSet:
+        return cls(0)
+
+    @classmethod
+    def all(cls) -> RoleSet:
+        return cls.ADMIN | cls.CONTRIBUTOR | cls.TRAINER | cls.READER
+
+    @classmethod
+    def parse(cls, text: str) -> RoleSet:
+        """Parse ``"admin,trainer"``, ``"all"`` or a number such as ``"6"``."""
+        text = text.strip()
+        if text.isdigit():
+            value = int(text)
+            if value & ~int(cls.all()):
+                raise UsageError(
+                    f"role bits {value} include undefined bits",
+                    "valid bits: Admin 1, Contributor 2, Trainer 4, Reader 8",
+                )
+            return cls(value)
+        if text.lower() == "all":
+            return cls.all()
+        result = cls(0)
+        for part in filter(None, (p.strip().upper() for p in text.split(","))):
+            if part not in cls.__members__:
+                raise UsageError(
+                    f"unknown role {part.lower()!r}",
+                    "use admin, contributor, trainer, reader (comma separated) or all",
+                )
+            result |= cls[part]
+        return result
+
+    def names(self) -> list[str]:
+        """Role names in bit order, lower case."""
+        return [r.name.lower() for r in RoleSet if r.name is not None and r in self]
+
+    def label(self) -> str:
+        return ",".join(self.names()) or "-"
+
+
+class Visibility(enum.Enum):
+    """Who may read a model's artifacts (honoured by clients, not hidden by the chain)."""
+
+    PUBLIC = "Public"
+    PERMISSIONED = "Permissioned"
+
+
+class ContributionMode(enum.Enum):
+    """Who may submit contributions."""
+
+    OPEN = "Open"
+    ROLE_REQUIRED = "RoleRequired"
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    visibility: Visibility = Visibility.PUBLIC
+    contributions: ContributionMode = ContributionMode.OPEN
+
+    def to_scale(self) -> dict[str, str]:
+        return {"visibility": self.visibility.value, "contributions": self.contributions.value}
+
+
+class SlashKind(enum.Enum):
+    MODEL_OWNER = "ModelOwner"
+    BURN = "Burn"
+    ACCOUNT = "Account"
+
+
+@dataclass(frozen=True)
+class SlashDestination:
+    """Where a rejected contribution's deposit goes."""
+
+    kind: SlashKind = SlashKind.MODEL_OWNER
+    account: str | None = None
+
+    def to_scale(self) -> str | dict[str, str]:
+        if self.kind is SlashKind.ACCOUNT:
+            if self.account is None:
+                raise UsageError("slash destination Account needs an account")
+            return {"Account": self.account}
+        return str(self.kind.value)
+
+    def label(self) -> str:
+        return self.account if self.kind is SlashKind.ACCOUNT and self.account else self.kind.value
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One evaluation metric; ``value`` is the on-chain fixed-point integer (x 1e9)."""
+
+    key: str
+    value: int
+
+    @classmethod
+    def from_float(cls, key: str, value: float) -> Metric:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise UsageError(f"metric {key!r} is not a finite number")
+        scaled = round(value * METRIC_SCALE)
+        if not _I64_MIN <= scaled <= _I64_MAX:
+            raise UsageError(f"metric {key!r} = {value} does not fit the on-chain fixed point")
+        return cls(key, scaled)
+
+    @property
+    def as_float(self) -> float:
+        return self.value / METRIC_SCALE
+
+    def to_scale(self) -> dict[str, Any]:
+        return {"key": self.key, "value": self.value}
+
+
+class VersionStatus(enum.Enum):
+    ACTIVE = "Active"
+    DEPRECATED = "Deprecated"
+    REVOKED = "Revoked"
+
+
+class RejectionReason(enum.Enum):
+    """Why a trainer rejected a contribution (pallet ``RejectionReason``)."""
+
+    INVALID_SCHEMA = "InvalidSchema"
+    HASH_MISMATCH = "HashMismatch"
+    UNREACHABLE = "Unreachable"
+    HARMS_METRIC = "HarmsMetric"
+    DUPLICATE = "Duplicate"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A trainer's decision on one contribution."""
+
+    accepted: bool
+    reason: RejectionReason | None = None
+
+    @classmethod
+    def accept(cls) -> Verdict:
+        return cls(True)
+
+    @classmethod
+    def reject(cls, reason: RejectionReason) -> Verdict:
+        return cls(False, reason)
+
+    def to_scale(self) -> str | dict[str, str]:
+        if self.accepted:
+            return "Accept"
+        assert self.reason is not None
+        return {"Reject": self.reason.value}
+
+
+class ContributionState(enum.Enum):
+    PENDING = "Pending"
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    WITHDRAWN = "Withdrawn"
+
+
+@dataclass(frozen=True)
+class ContributionStatus:
+    state: ContributionState
+    reason: RejectionReason | None = None
+
+    def label(self) -> str:
+        if self.reason is not None:
+            return f"{self.state.value}({self.reason.value})"
+        return self.state.value
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model: its NFT owner plus everything pallet-cmu keeps (``ModelInfo``)."""
+
+    id: ModelId
+    owner: str | None
+    spec_cid: str
+    spec_hash: bytes
+    policy: AccessPolicy
+    slash_destination: SlashDestination
+    frozen: bool
+    head: VersionId | None
+    version_count: int
+    contribution_count: int
+    pending_contributions: int
+    created_at: int
+    depositor: str
+    deposit: int
+
+
+@dataclass(frozen=True)
+class Version:
+    """One entry in a model's version linked list (``VersionRecord``)."""
+
+    model: ModelId
+    id: VersionId
+    parent: VersionId | None
+    artifact_cid: str
+    artifact_hash: bytes
+    recipe_hash: bytes
+    metrics: tuple[Metric, ...]
+    trainer: str
+    created_at: int
+    contributions: tuple[ContributionId, ...]
+    status: VersionStatus
+    deposit: int
+
+    def metric(self, key: str) -> Metric | None:
+        return next((m for m in self.metrics if m.key == key), None)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A data set registered for a model (``ContributionRecord``)."""
+
+    model: ModelId
+    id: ContributionId
+    contributor: str
+    data_cid: str
+    data_hash: bytes
+    rows: int
+    deposit: int
+    status: ContributionStatus
+    settled_in: VersionId | None
+    submitted_at: int
+
+
+@dataclass(frozen=True)
+class ChainEvent:
+    """A runtime event, with its attributes as decoded from metadata."""
+
+    pallet: str
+    name: str
+    attributes: Any
+    extrinsic_index: int | None = None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.pallet}.{self.name}"
+
+    def attr(self, key: str) -> Any:
+        if isinstance(self.attributes, dict):
+            return self.attributes.get(key)
+        return None
+
+
+@dataclass(frozen=True)
+class ExtrinsicResult:
+    """What happened to one submitted extrinsic: where it landed and what it emitted."""
+
+    extrinsic_hash: str
+    block_hash: str
+    block_number: int
+    extrinsic_index: int
+    success: bool
+    events: tuple[ChainEvent, ...]
+    fee: int = 0
+    error: Exception | None = None
+
+    def find(self, pallet: str, name: str) -> list[ChainEvent]:
+        return [e for e in self.events if e.pallet == pallet and e.name == name]
+
+    def first(self, pallet: str, name: str) -> ChainEvent:
+        found = self.find(pallet, name)
+        if not found:
+            raise LookupError(f"no {pallet}.{name} event in {self.extrinsic_hash}")
+        return found[0]
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """The outcome of one call inside a batch (or of a lone extrinsic)."""
+
+    index: int
+    success: bool
+    events: tuple[ChainEvent, ...] = ()
+    error: Exception | None = None
+    extrinsic: ExtrinsicResult | None = None
+
+    def find(self, pallet: str, name: str) -> list[ChainEvent]:
+        return [e for e in self.events if e.pallet == pallet and e.name == name]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """A model's versions from a starting version (usually the head) back to genesis."""
+
+    model: ModelId
+    versions: tuple[Version, ...] = field(default_factory=tuple)
+
+    def ids(self) -> list[VersionId]:
+        return [v.id for v in self.versions]
+
+
+def hex32(value: bytes) -> str:
+    """A 32-byte hash as 0x-prefixed hex."""
+    return "0x" + value.hex()
+
+
+def roles_from_iter(names: Iterable[str]) -> RoleSet:
+    result = RoleSet(0)
+    for n in names:
+        result |= RoleSet.parse(n)
+    return result
