@@ -1,8 +1,9 @@
 """The version card: a JSON document that explains one version to people and tools.
 
-It holds the recipe (verbatim) plus what training produced: the artifact's CID, hash and
+It holds the recipe (verbatim) plus what training produced: the artifact's hash, size and
 tree count, the metrics, feature importances and every settlement with its reason. The
-recipe is the part that is hashed on chain; the card is the readable companion.
+recipe is the part whose hash is on chain (and whose CID follows from that hash); the card
+is the readable companion, stored next to it. The artifact's CID is on chain.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 from cmu_client.errors import CmuError
 from offchain.decide import Decision
-from offchain.evaluate import Evaluation
 from offchain.recipe import Recipe, canonical_json
 
 CARD_FORMAT = "cmu-version-card/1"
@@ -31,7 +31,6 @@ class VersionCard:
     recipe: Recipe
     recipe_sha256: str
     recipe_cid: str
-    artifact_cid: str
     artifact_sha256: str
     artifact_bytes: int
     trees: int
@@ -50,7 +49,6 @@ class VersionCard:
             "recipe_sha256": self.recipe_sha256,
             "recipe_cid": self.recipe_cid,
             "artifact": {
-                "cid": self.artifact_cid,
                 "sha256": self.artifact_sha256,
                 "bytes": self.artifact_bytes,
                 "trees": self.trees,
@@ -70,35 +68,6 @@ class VersionCard:
 
     def to_bytes(self) -> bytes:
         return canonical_json(self.to_json_obj())
-
-
-def build_card(
-    recipe: Recipe,
-    recipe_cid: str,
-    artifact_cid: str,
-    artifact_sha256: str,
-    artifact_bytes: int,
-    trees: int,
-    evaluation: Evaluation,
-    decision_metric: str,
-    tolerance: float,
-    importances: Mapping[str, Mapping[str, float]],
-    settlements: Sequence[Decision],
-) -> VersionCard:
-    return VersionCard(
-        recipe=recipe,
-        recipe_sha256=recipe.sha256().hex(),
-        recipe_cid=recipe_cid,
-        artifact_cid=artifact_cid,
-        artifact_sha256=artifact_sha256,
-        artifact_bytes=artifact_bytes,
-        trees=trees,
-        metrics=dict(evaluation.values),
-        decision_metric=decision_metric,
-        tolerance=tolerance,
-        feature_importances=importances,
-        settlements=tuple(settlements),
-    )
 
 
 def recipe_from_card(raw: bytes) -> Recipe:

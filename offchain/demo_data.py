@@ -72,11 +72,14 @@ def breast_cancer() -> Frame:
     features = np.asarray(bunch.data, dtype=np.float64)
     labels = np.asarray(bunch.target, dtype=np.float64)
     order = np.random.default_rng(20240601).permutation(features.shape[0])
-    names = tuple(str(n) for n in bunch.feature_names)
+    # LightGBM stores feature names with underscores for spaces; use that form throughout.
+    names = tuple(str(n).replace(" ", "_") for n in bunch.feature_names)
     return Frame(names, np.ascontiguousarray(features[order]), np.ascontiguousarray(labels[order]))
 
 
-def story_slices(validation_rows: int = 150, initial_rows: int = 120, parts: int = 4) -> StorySlices:
+def story_slices(
+    validation_rows: int = 150, initial_rows: int = 120, parts: int = 4
+) -> StorySlices:
     """Validation set, initial slice and ``parts`` equal contribution slices of the rest."""
     frame = breast_cancer()
     validation = frame.take(0, validation_rows)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from cmu_client.dataset import Dataset
 from cmu_client.errors import CmuError
-from cmu_client.spec import ModelSpec, UpdateMode
+from cmu_client.spec import ContentRef, ModelSpec, UpdateMode
 from cmu_client.types import Metric
 from offchain.decide import Candidate, Decision, select
 from offchain.evaluate import Evaluation, evaluate
-from offchain.recipe import ContentRef, DataRef, Mode, ParentRef, Recipe, sorted_params
+from offchain.recipe import DataRef, Mode, ParentRef, Recipe, sorted_params
+from offchain.timing import Stopwatch
 from offchain.training import (
     derive_artifact,
     feature_importances,
@@ -75,7 +76,7 @@ def _recipe(
         mode=mode,
         parent=parent,
         spec=spec_ref,
-        validation=ContentRef(spec.validation.cid, spec.validation.sha256.hex()),
+        validation=spec.validation,
         data=tuple(data),
         params=sorted_params(resolve_params(spec)),
         num_boost_round=rounds_for(spec, mode),
@@ -109,6 +110,7 @@ def prepare_update(
     candidates: Sequence[Candidate],
     screened: Sequence[Decision],
     on_progress: Callable[[Decision, Evaluation], None] | None = None,
+    stopwatch: Stopwatch | None = None,
 ) -> PreparedVersion:
     """A version on top of ``parent`` that settles ``candidates`` and ``screened``.
 
@@ -128,24 +130,24 @@ def prepare_update(
         refs = [*learned_refs, *new_refs] if retrain else new_refs
         return _recipe(model, mode, parent.ref, spec, spec_ref, refs)
 
+    watch = stopwatch or Stopwatch()
+
     def train_on(accepted: Sequence[Candidate]) -> bytes:
         new_data = [c.data for c in accepted]
         data = [*learned_data, *new_data] if retrain else new_data
-        return derive_artifact(recipe_for(accepted), spec, parent.artifact, data)
+        with watch.phase("train"):
+            return derive_artifact(recipe_for(accepted), spec, parent.artifact, data)
 
     def score(artifact: bytes) -> Evaluation:
-        return evaluate(artifact, validation, spec.task)
+        with watch.phase("evaluate"):
+            return evaluate(artifact, validation, spec.task)
 
     baseline = score(parent.artifact)
     selection = select(candidates, baseline, train_on, score, spec.acceptance, on_progress)
     recipe = recipe_for(selection.accepted)
     artifact = selection.artifact if selection.artifact is not None else parent.artifact
     decisions = tuple(sorted([*screened, *selection.decisions], key=lambda d: d.contribution))
-    return PreparedVersion(
-        recipe,
-        artifact,
-        selection.evaluation,
-        decisions,
-        feature_importances(artifact),
-        tree_count(artifact),
-    )
+    with watch.phase("evaluate"):
+        importances = feature_importances(artifact)
+        trees = tree_count(artifact)
+    return PreparedVersion(recipe, artifact, selection.evaluation, decisions, importances, trees)

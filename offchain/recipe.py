@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from cmu_client.errors import CmuError
+from cmu_client.spec import ContentRef
 
 RECIPE_FORMAT = "cmu-recipe/1"
 
@@ -35,14 +36,6 @@ class RecipeError(CmuError):
 
 
 @dataclass(frozen=True)
-class ContentRef:
-    """A document in IPFS named by CID and the sha2-256 (hex) of its bytes."""
-
-    cid: str
-    sha256: str
-
-
-@dataclass(frozen=True)
 class DataRef:
     """One data set used in training, in the order rows are concatenated.
 
@@ -51,7 +44,7 @@ class DataRef:
     """
 
     cid: str
-    sha256: str
+    sha256: bytes
     rows: int
     contribution: int | None
 
@@ -62,7 +55,7 @@ class ParentRef:
 
     version: int
     artifact_cid: str
-    artifact_sha256: str
+    artifact_sha256: bytes
 
 
 @dataclass(frozen=True)
@@ -116,12 +109,17 @@ class Recipe:
             else {
                 "version": self.parent.version,
                 "artifact_cid": self.parent.artifact_cid,
-                "artifact_sha256": self.parent.artifact_sha256,
+                "artifact_sha256": self.parent.artifact_sha256.hex(),
             },
-            "spec": {"cid": self.spec.cid, "sha256": self.spec.sha256},
-            "validation": {"cid": self.validation.cid, "sha256": self.validation.sha256},
+            "spec": {"cid": self.spec.cid, "sha256": self.spec.sha256.hex()},
+            "validation": {"cid": self.validation.cid, "sha256": self.validation.sha256.hex()},
             "data": [
-                {"cid": d.cid, "sha256": d.sha256, "rows": d.rows, "contribution": d.contribution}
+                {
+                    "cid": d.cid,
+                    "sha256": d.sha256.hex(),
+                    "rows": d.rows,
+                    "contribution": d.contribution,
+                }
                 for d in self.data
             ],
             "params": dict(self.params),
@@ -262,11 +260,11 @@ def _str(value: object, field: str) -> str:
     return value
 
 
-def _hex32(value: object, field: str) -> str:
+def _hex32(value: object, field: str) -> bytes:
     text = _str(value, field)
     if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
         raise RecipeError(f"recipe field {field!r} must be 64 lowercase hex digits")
-    return text
+    return bytes.fromhex(text)
 
 
 def _list(value: object, field: str) -> list[Any]:

@@ -1,0 +1,108 @@
+"""Storing a prepared version in IPFS: the artifact, the recipe (found from its hash) and
+the version card; and training a new model's first version for ``cmu model create``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from cmu_client.errors import IpfsError
+from cmu_client.ipfs import IpfsStore, StoredObject
+from cmu_client.plugin import FirstVersion, FirstVersionRequest
+from offchain.card import VersionCard
+from offchain.cid import MAX_SINGLE_BLOCK, raw_cid_from_sha256
+from offchain.decide import Decision
+from offchain.prepare import PreparedVersion, prepare_first_version
+from offchain.recipe import DataRef
+from offchain.training import sha256_hex
+
+
+@dataclass(frozen=True)
+class UploadedVersion:
+    """Where a version's documents went."""
+
+    artifact: StoredObject
+    recipe: StoredObject
+    card: StoredObject
+
+
+def build_card(prepared: PreparedVersion, decision_metric: str, tolerance: float) -> VersionCard:
+    recipe_hash = prepared.recipe.sha256()
+    return VersionCard(
+        recipe=prepared.recipe,
+        recipe_sha256=recipe_hash.hex(),
+        recipe_cid=raw_cid_from_sha256(recipe_hash),
+        artifact_sha256=sha256_hex(prepared.artifact),
+        artifact_bytes=len(prepared.artifact),
+        trees=prepared.trees,
+        metrics=dict(prepared.evaluation.values),
+        decision_metric=decision_metric,
+        tolerance=tolerance,
+        feature_importances=prepared.importances,
+        settlements=tuple(prepared.decisions),
+    )
+
+
+async def upload_documents(
+    store: IpfsStore, artifact: bytes, recipe: bytes, card: bytes
+) -> UploadedVersion:
+    """Pin the three documents; the recipe must land at the CID its hash names."""
+    if len(recipe) > MAX_SINGLE_BLOCK:
+        raise IpfsError(
+            f"the recipe is {len(recipe)} bytes; only up to {MAX_SINGLE_BLOCK} can be found"
+            " from its hash",
+            "switch the model to update_mode 'continue' or merge data sets",
+        )
+    stored_artifact = await store.put(artifact)
+    stored_recipe = await store.put(recipe)
+    expected = raw_cid_from_sha256(stored_recipe.sha256)
+    if stored_recipe.cid != expected:
+        raise IpfsError(
+            f"IPFS stored the recipe as {stored_recipe.cid}, not {expected}",
+            "the IPFS node must add small files as CIDv1 raw blocks (sha2-256)",
+        )
+    stored_card = await store.put(card)
+    return UploadedVersion(stored_artifact, stored_recipe, stored_card)
+
+
+async def upload_version(
+    store: IpfsStore, prepared: PreparedVersion, card: VersionCard
+) -> UploadedVersion:
+    return await upload_documents(
+        store, prepared.artifact, prepared.recipe.canonical_bytes(), card.to_bytes()
+    )
+
+
+async def train_first_version(request: FirstVersionRequest) -> FirstVersion:
+    """The plugin hook ``cmu model create`` calls: train version 0 and store it.
+
+    The initial data set is recorded in the recipe as data with no contribution id.
+    """
+    data_ref = DataRef(
+        cid=request.data_ref.cid,
+        sha256=request.data_ref.sha256,
+        rows=request.data.rows,
+        contribution=None,
+    )
+    prepared = await asyncio.to_thread(
+        prepare_first_version,
+        request.model,
+        request.spec,
+        request.spec_ref,
+        request.validation,
+        data_ref,
+        request.data,
+    )
+    acceptance = request.spec.acceptance
+    card = build_card(prepared, acceptance.metric, acceptance.tolerance)
+    uploaded = await upload_version(request.store, prepared, card)
+    return FirstVersion(
+        artifact=uploaded.artifact,
+        recipe_hash=uploaded.recipe.sha256,
+        metrics=tuple(prepared.metrics),
+    )
+
+
+def settlement_labels(decisions: tuple[Decision, ...]) -> tuple[tuple[int, str], ...]:
+    return tuple((d.contribution, d.label) for d in decisions)

@@ -1,0 +1,511 @@
+"""One training round for one model: plan, screen, train, upload, publish.
+
+The chain decides what is done: ``publish_version`` names the parent it was built on and
+settles each contribution at most once, so a repeated or raced submission fails instead
+of publishing twice. The local checkpoint (:mod:`offchain.checkpoint`) remembers how far
+this worker got, so that after ``kill -9`` it resumes (same bytes: training is
+deterministic) and recognises its own version when the head moved because its last
+submission landed. When another trainer moved the head, the round starts over on the
+new head ("rebase").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from cmu_client import history
+from cmu_client.chain import CmuChain
+from cmu_client.errors import ChainError, StaleParentError
+from cmu_client.keys import Signer
+from cmu_client.spec import ModelSpec, UpdateMode
+from cmu_client.types import (
+    Contribution,
+    ContributionState,
+    Metric,
+    Model,
+    RejectionReason,
+    RoleSet,
+    Verdict,
+    Version,
+)
+from offchain.checkpoint import CheckpointStore, RoundCheckpoint, Stage
+from offchain.decide import Candidate, Decision, find_duplicates
+from offchain.faults import crash_point, hold_point
+from offchain.inputs import Inputs
+from offchain.prepare import ParentState, prepare_update
+from offchain.publish import build_card, upload_documents
+from offchain.recipe import DataRef, ParentRef, Recipe, accumulated_data
+from offchain.screen import Deferred, Screener
+from offchain.timing import Stopwatch
+from offchain.training import sha256_hex
+
+log = logging.getLogger("offchain.round")
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class RoundLimits:
+    """Bounds on one round's work."""
+
+    max_contributions: int = 16
+    max_rows: int = 2_000_000
+    max_bytes: int = 512 * 1024 * 1024
+
+
+class Outcome(enum.Enum):
+    PUBLISHED = "published"
+    IDLE = "idle"  # nothing pending, or everything deferred
+    REBASE = "rebase"  # another trainer moved the head; run again
+    REPLAN = "replan"  # the pending set changed under us; run again
+    SKIPPED = "skipped"  # frozen, no first version, or not a trainer
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    model: int
+    outcome: Outcome
+    version: int | None = None
+    decisions: tuple[Decision, ...] = ()
+    deferred: tuple[Deferred, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    detail: str = ""
+
+
+class RoundRunner:
+    """Runs rounds for one signing key."""
+
+    def __init__(
+        self,
+        chain: CmuChain,
+        inputs: Inputs,
+        screener: Screener,
+        signer: Signer,
+        checkpoints: CheckpointStore,
+        limits: RoundLimits | None = None,
+    ) -> None:
+        self.chain = chain
+        self.inputs = inputs
+        self.screener = screener
+        self.signer = signer
+        self.checkpoints = checkpoints
+        self.limits = limits or RoundLimits()
+        self._max_settlements: int | None = None
+
+    async def _chain(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Run a blocking chain call off the event loop."""
+        return await asyncio.to_thread(fn, *args)
+
+    # -- entry point ----------------------------------------------------------------
+
+    async def run(self, model_id: int) -> RoundResult:
+        """One round; resumes a checkpointed round first."""
+        watch = Stopwatch()
+        with watch.phase("chain"):
+            model = await self._chain(self.chain.model, model_id)
+            checkpoint = self.checkpoints.load(model_id)
+            if checkpoint is not None:
+                checkpoint = await self._reconcile(checkpoint, model)
+                if checkpoint is None:
+                    model = await self._chain(self.chain.model, model_id)
+        skip = await self._skip_reason(model)
+        if skip:
+            return RoundResult(model_id, Outcome.SKIPPED, detail=skip)
+        assert model.head is not None
+        with watch.phase("chain"):
+            head = await self._chain(self.chain.version, model_id, model.head)
+        if checkpoint is None:
+            with watch.phase("chain"):
+                pending = await self._chain(history.pending_contributions, self.chain, model_id)
+                cap = await self._chain(self._settlement_cap)
+            if not pending:
+                return RoundResult(model_id, Outcome.IDLE)
+            chosen = self._bounded(pending, cap)
+            checkpoint = RoundCheckpoint(
+                model=model_id,
+                parent=head.id,
+                parent_artifact_sha256=head.artifact_hash.hex(),
+                version_count=model.version_count,
+                contributions=tuple(c.id for c in chosen),
+                stage=Stage.PLANNED,
+            )
+            self.checkpoints.save(checkpoint)
+            log.info(
+                "model %d: round on v%d with contribution(s) %s",
+                model_id,
+                head.id,
+                ", ".join(f"#{c}" for c in checkpoint.contributions),
+            )
+            crash_point("after-plan")
+        if checkpoint.stage is Stage.PLANNED:
+            trained = await self._train(model, head, checkpoint, watch)
+            if isinstance(trained, RoundResult):
+                return trained
+            checkpoint = trained
+        if checkpoint.stage is Stage.TRAINED:
+            try:
+                checkpoint = await self._upload(checkpoint, watch)
+            except _Replan as why:
+                log.warning("model %d: %s; planning again", model_id, why)
+                self.checkpoints.clear(model_id)
+                return RoundResult(model_id, Outcome.REPLAN, detail=str(why))
+        return await self._publish(model, checkpoint, watch)
+
+    async def _skip_reason(self, model: Model) -> str:
+        if model.frozen:
+            return "model is frozen"
+        if model.head is None:
+            return "model has no first version yet"
+        roles = await self._chain(self.chain.roles_of, model.id, self.signer.ss58_address)
+        if RoleSet.TRAINER not in roles:
+            return f"{self.signer.ss58_address} lacks the Trainer role"
+        return ""
+
+    def _bounded(self, pending: Sequence[Contribution], cap: int) -> list[Contribution]:
+        """Pending contributions in id order, within the round's count and row bounds."""
+        limit = min(self.limits.max_contributions, cap)
+        chosen: list[Contribution] = []
+        rows = 0
+        for contribution in sorted(pending, key=lambda c: c.id):
+            if len(chosen) >= limit or (chosen and rows + contribution.rows > self.limits.max_rows):
+                break
+            chosen.append(contribution)
+            rows += contribution.rows
+        return chosen
+
+    def _settlement_cap(self) -> int:
+        if self._max_settlements is None:
+            value = self.chain.connection.run(
+                lambda s: s.get_constant("Cmu", "MaxSettlementsPerVersion").value,
+                what="MaxSettlementsPerVersion constant",
+            )
+            self._max_settlements = int(value)
+        return self._max_settlements
+
+    # -- after a restart ------------------------------------------------------------
+
+    async def _reconcile(self, checkpoint: RoundCheckpoint, model: Model) -> RoundCheckpoint | None:
+        """Decide what a checkpoint left by an earlier run means now.
+
+        Returns the checkpoint to resume from, or ``None`` (cleared) when the round is over:
+        our version landed, or the head or the pending set moved on without us.
+        """
+        model_id = model.id
+        if model.head != checkpoint.parent:
+            mine = await self._find_own_version(checkpoint, model)
+            if mine is not None:
+                log.info(
+                    "model %d: version v%d from the interrupted round is on chain; nothing to redo",
+                    model_id,
+                    mine.id,
+                )
+            else:
+                log.info(
+                    "model %d: head moved from v%s to v%s since the interrupted round; rebasing",
+                    model_id,
+                    checkpoint.parent,
+                    model.head,
+                )
+            self.checkpoints.clear(model_id)
+            return None
+        pending = set(await self._chain(history.pending_contribution_ids, self.chain, model_id))
+        planned = set(checkpoint.contributions)
+        settled = {c for c, _ in checkpoint.settlements} if checkpoint.settlements else planned
+        if not settled <= pending:
+            log.info(
+                "model %d: contribution(s) %s no longer pending; planning again",
+                model_id,
+                sorted(settled - pending),
+            )
+            self.checkpoints.clear(model_id)
+            return None
+        log.info(
+            "model %d: resuming the interrupted round at stage %s", model_id, checkpoint.stage.name
+        )
+        return checkpoint
+
+    async def _find_own_version(self, checkpoint: RoundCheckpoint, model: Model) -> Version | None:
+        if checkpoint.stage < Stage.TRAINED or checkpoint.recipe_sha256 is None:
+            return None
+        ids = list(range(checkpoint.version_count, model.version_count))
+        found = await self._chain(history.read_versions, self.chain, model.id, ids)
+        for version in found.values():
+            if (
+                version.parent == checkpoint.parent
+                and version.recipe_hash.hex() == checkpoint.recipe_sha256
+                and version.artifact_hash.hex() == checkpoint.artifact_sha256
+                and version.trainer == self.signer.ss58_address
+            ):
+                return version
+        return None
+
+    # -- stages ---------------------------------------------------------------------
+
+    async def _train(
+        self, model: Model, head: Version, checkpoint: RoundCheckpoint, watch: Stopwatch
+    ) -> RoundCheckpoint | RoundResult:
+        model_id = model.id
+        with watch.phase("fetch"):
+            spec, spec_ref = await self.inputs.spec(model)
+            validation = await self.inputs.validation(spec)
+            parent_artifact = await self.inputs.artifact(head)
+        with watch.phase("chain"):
+            lineage = await self._chain(history.lineage, self.chain, model_id, head.id)
+            everyone = await self._chain(history.contributions, self.chain, model_id)
+        with watch.phase("fetch"):
+            root = await self.inputs.recipe(lineage.versions[-1].recipe_hash)
+            learned: tuple[DataRef, ...] = ()
+            if spec.training.update_mode is UpdateMode.RETRAIN:
+                learned = accumulated_data(await self._since_last_reset(lineage.versions))
+            learned_data = await self.inputs.learned(learned, spec)
+        planned = [c for c in everyone if c.id in set(checkpoint.contributions)]
+        screened, candidates, deferred = await self._screen(
+            planned, everyone, {ref.sha256 for ref in root.data}, spec, watch
+        )
+        if not candidates and not screened:
+            self.checkpoints.clear(model_id)
+            return RoundResult(
+                model_id, Outcome.IDLE, deferred=tuple(deferred), timings=watch.seconds
+            )
+        parent = ParentState(
+            ParentRef(head.id, head.artifact_cid, head.artifact_hash),
+            parent_artifact,
+            list(zip(learned, learned_data, strict=True)),
+        )
+
+        def progress(decision: Decision, _evaluation: object) -> None:
+            log.info(
+                "model %d: contribution #%d -> %s (%s)",
+                model_id,
+                decision.contribution,
+                decision.label,
+                decision.detail,
+            )
+
+        prepared = await asyncio.to_thread(
+            prepare_update,
+            model_id,
+            spec,
+            spec_ref,
+            validation,
+            parent,
+            candidates,
+            screened,
+            progress,
+            watch,
+        )
+        for decision in prepared.decisions:
+            if (
+                not decision.accepted
+                and decision.verdict.reason is not RejectionReason.HARMS_METRIC
+            ):
+                log.info(
+                    "model %d: contribution #%d -> %s (%s)",
+                    model_id,
+                    decision.contribution,
+                    decision.label,
+                    decision.detail,
+                )
+        card = build_card(prepared, spec.acceptance.metric, spec.acceptance.tolerance)
+        self.checkpoints.keep_artifact(model_id, prepared.artifact)
+        trained = checkpoint.advance(
+            Stage.TRAINED,
+            artifact_sha256=sha256_hex(prepared.artifact),
+            recipe_sha256=prepared.recipe.sha256().hex(),
+            recipe_text=prepared.recipe.canonical_bytes().decode("ascii"),
+            card_text=card.to_bytes().decode("ascii"),
+            metrics=tuple((m.key, m.value) for m in prepared.metrics),
+            settlements=tuple((d.contribution, d.label) for d in prepared.decisions),
+        )
+        self.checkpoints.save(trained)
+        crash_point("after-train")
+        return trained
+
+    async def _since_last_reset(self, newest_first: Sequence[Version]) -> list[Recipe]:
+        """Recipes from the newest fresh/retrain one up to the head, oldest first."""
+        recipes: list[Recipe] = []
+        for version in newest_first:
+            recipe = await self.inputs.recipe(
+                version.recipe_hash, f"model {version.model} version {version.id} recipe"
+            )
+            recipes.append(recipe)
+            if recipe.mode in ("fresh", "retrain"):
+                break
+        return list(reversed(recipes))
+
+    async def _screen(
+        self,
+        planned: Sequence[Contribution],
+        everyone: Sequence[Contribution],
+        initial_hashes: set[bytes],
+        spec: ModelSpec,
+        watch: Stopwatch,
+    ) -> tuple[list[Decision], list[Candidate], list[Deferred]]:
+        """Duplicates first (no fetch), then each contribution's data, within the budget.
+
+        Data counts as used when a version was created from it or an accepted (or earlier
+        pending) contribution registered the same hash; rejected and withdrawn data does
+        not, so it may be offered again after a fix.
+        """
+        planned_ids = {c.id for c in planned}
+        first = min(planned_ids)
+        used = set(initial_hashes)
+        used |= {
+            c.data_hash
+            for c in everyone
+            if c.id not in planned_ids
+            and (
+                c.status.state is ContributionState.ACCEPTED
+                or (c.status.state is ContributionState.PENDING and c.id < first)
+            )
+        }
+        duplicates = find_duplicates([(c.id, c.data_hash) for c in planned], used)
+        screened: list[Decision] = list(duplicates.values())
+        candidates: list[Candidate] = []
+        deferred: list[Deferred] = []
+        budget = self.limits.max_bytes
+        with watch.phase("fetch"):
+            for contribution in planned:
+                if contribution.id in duplicates:
+                    continue
+                size = await self.screener.size(contribution)
+                if isinstance(size, Decision):
+                    screened.append(size)
+                    continue
+                if size > budget and (candidates or screened):
+                    deferred.append(Deferred(contribution.id, "round byte budget used up"))
+                    continue
+                budget -= size
+                outcome = await self.screener.screen(contribution, spec)
+                if isinstance(outcome, Candidate):
+                    candidates.append(outcome)
+                elif isinstance(outcome, Decision):
+                    screened.append(outcome)
+                else:
+                    deferred.append(outcome)
+        for item in deferred:
+            log.info("contribution #%d deferred: %s", item.contribution, item.why)
+        return screened, candidates, deferred
+
+    async def _upload(self, checkpoint: RoundCheckpoint, watch: Stopwatch) -> RoundCheckpoint:
+        artifact = self.checkpoints.kept_artifact(checkpoint.model)
+        if artifact is None or sha256_hex(artifact) != checkpoint.artifact_sha256:
+            # The kept artifact is gone or torn: plan again (training is deterministic).
+            raise _Replan("the kept artifact is missing or damaged")
+        assert checkpoint.recipe_text is not None and checkpoint.card_text is not None
+        with watch.phase("publish"):
+            uploaded = await upload_documents(
+                self.inputs.store,
+                artifact,
+                checkpoint.recipe_text.encode("ascii"),
+                checkpoint.card_text.encode("ascii"),
+            )
+        done = checkpoint.advance(
+            Stage.UPLOADED,
+            artifact_cid=uploaded.artifact.cid,
+            recipe_cid=uploaded.recipe.cid,
+            card_cid=uploaded.card.cid,
+        )
+        self.checkpoints.save(done)
+        log.info(
+            "model %d: artifact %s, recipe %s, card %s pinned",
+            checkpoint.model,
+            uploaded.artifact.cid,
+            uploaded.recipe.cid,
+            uploaded.card.cid,
+        )
+        crash_point("after-upload")
+        return done
+
+    async def _publish(
+        self, model: Model, checkpoint: RoundCheckpoint, watch: Stopwatch
+    ) -> RoundResult:
+        model_id = model.id
+        artifact_cid, artifact_hash, recipe_hash = (
+            checkpoint.artifact_cid,
+            checkpoint.artifact_sha256,
+            checkpoint.recipe_sha256,
+        )
+        assert artifact_cid and artifact_hash and recipe_hash, "publishing needs an upload"
+        settlements = [(c, _verdict(label)) for c, label in checkpoint.settlements]
+        metrics = [Metric(k, v) for k, v in checkpoint.metrics]
+        await hold_point("before-submit")
+        if checkpoint.stage is not Stage.SUBMITTED:
+            checkpoint = checkpoint.advance(Stage.SUBMITTED)
+            self.checkpoints.save(checkpoint)
+        crash_point("before-submit")
+        try:
+            with watch.phase("chain"):
+                version_id, result = await self._chain(
+                    self.chain.publish_version,
+                    self.signer,
+                    model_id,
+                    checkpoint.parent,
+                    artifact_cid,
+                    bytes.fromhex(artifact_hash),
+                    bytes.fromhex(recipe_hash),
+                    metrics,
+                    settlements,
+                )
+        except StaleParentError:
+            latest = await self._chain(self.chain.model, model_id)
+            mine = await self._find_own_version(checkpoint, latest)
+            self.checkpoints.clear(model_id)
+            if mine is not None:
+                # An earlier submission of this same round landed (resubmitted after a crash).
+                return self._published(model_id, mine.id, checkpoint, watch)
+            log.info(
+                "model %d: v%s is no longer the head (now v%s): another trainer published"
+                " first; rebasing",
+                model_id,
+                checkpoint.parent,
+                latest.head,
+            )
+            return RoundResult(
+                model_id,
+                Outcome.REBASE,
+                timings=watch.seconds,
+                detail=f"head moved to v{latest.head}",
+            )
+        except ChainError as refused:
+            if refused.name in ("ContributionNotPending", "UnknownContribution"):
+                self.checkpoints.clear(model_id)
+                log.info("model %d: %s; planning again", model_id, refused.name)
+                return RoundResult(
+                    model_id, Outcome.REPLAN, timings=watch.seconds, detail=refused.name
+                )
+            self.checkpoints.clear(model_id)
+            raise
+        crash_point("after-publish")
+        self.checkpoints.clear(model_id)
+        log.info(
+            "model %d: published v%d in block #%d (fee %d)",
+            model_id,
+            version_id,
+            result.block_number,
+            result.fee,
+        )
+        return self._published(model_id, version_id, checkpoint, watch)
+
+    def _published(
+        self, model_id: int, version_id: int, checkpoint: RoundCheckpoint, watch: Stopwatch
+    ) -> RoundResult:
+        decisions = tuple(Decision(c, _verdict(label), "") for c, label in checkpoint.settlements)
+        return RoundResult(
+            model_id, Outcome.PUBLISHED, version_id, decisions, timings=dict(watch.seconds)
+        )
+
+
+class _Replan(Exception):
+    """The round's local state cannot be used; start the round over."""
+
+
+def _verdict(label: str) -> Verdict:
+    if label == "Accept":
+        return Verdict.accept()
+    reason = label.removeprefix("Reject(").removesuffix(")")
+    return Verdict.reject(RejectionReason(reason))

@@ -1,0 +1,294 @@
+"""``cmu worker run``: the long-running trainer service.
+
+It follows the chain (polls the best block, reads each new block's pallet events), keeps
+the list of models it trains (those given on the command line, or every model where its
+key holds the Trainer role), and runs a round (:mod:`offchain.rounds`) for each model with
+pending contributions. Chain or IPFS outages are logged once when they start and once when
+they end, and retried with exponential backoff; a round interrupted by an outage resumes
+from its checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cmu_client.blocks import BlockReader
+from cmu_client.chain import CmuChain
+from cmu_client.errors import (
+    ChainConnectionError,
+    ChainError,
+    CmuError,
+    IpfsError,
+    TransactionRejectedError,
+)
+from cmu_client.ipfs import IpfsStore
+from cmu_client.keys import Signer
+from cmu_client.types import ChainEvent, RoleSet
+from offchain.checkpoint import CheckpointStore
+from offchain.inputs import Inputs
+from offchain.rounds import Outcome, RoundLimits, RoundResult, RoundRunner
+from offchain.screen import Screener
+
+log = logging.getLogger("offchain.worker")
+_T = TypeVar("_T")
+
+#: Events after which the set of models to train may have changed.
+_MEMBERSHIP_EVENTS = {
+    "Cmu.ModelCreated",
+    "Cmu.RoleGranted",
+    "Cmu.RoleRevoked",
+    "Cmu.ModelThawed",
+    "Cmu.VersionPublished",
+    "Nfts.Transferred",
+}
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """How the worker behaves."""
+
+    state_dir: Path
+    #: Models to train; ``None``: every model where the key holds the Trainer role.
+    models: tuple[int, ...] | None = None
+    limits: RoundLimits = field(default_factory=RoundLimits)
+    #: Largest single contribution fetched, bytes.
+    max_contribution_bytes: int = 256 * 1024 * 1024
+    #: Seconds between looks at the chain's head.
+    poll_interval: float = 0.5
+    #: Wait this long after a contribution arrives before training (to batch arrivals).
+    settle_seconds: float = 0.0
+    backoff_initial: float = 1.0
+    backoff_max: float = 30.0
+    #: Exit once no watched model has pending contributions (tests, scripts).
+    until_idle: bool = False
+    #: Stop after this many rounds that published (None: no limit).
+    max_rounds: int | None = None
+
+
+@dataclass
+class _Outage:
+    """A dependency that stopped answering: when, and how long to wait next."""
+
+    what: str
+    since: float
+    delay: float
+
+
+class Worker:
+    """The trainer service for one key."""
+
+    def __init__(
+        self, chain: CmuChain, store: IpfsStore, signer: Signer, config: WorkerConfig
+    ) -> None:
+        self.chain = chain
+        self.store = store
+        self.signer = signer
+        self.config = config
+        self.blocks = BlockReader(chain.connection)
+        self.inputs = Inputs(store)
+        self.runner = RoundRunner(
+            chain,
+            self.inputs,
+            Screener(self.inputs, config.max_contribution_bytes),
+            signer,
+            CheckpointStore(config.state_dir),
+            config.limits,
+        )
+        self.results: list[RoundResult] = []
+        self._last_block: int | None = None
+        self._models: tuple[int, ...] = ()
+        self._models_stale = True
+        self._outage: _Outage | None = None
+        self._pending_since: dict[int, float] = {}
+        self._paused_until: dict[int, float] = {}
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        """Ask the service to stop after the current step."""
+        self._stop.set()
+
+    async def _chain(self, fn: Callable[..., _T], *args: Any) -> _T:
+        return await asyncio.to_thread(fn, *args)
+
+    # -- main loop ------------------------------------------------------------------
+
+    async def run(self) -> None:
+        log.info(
+            "worker %s starting (state in %s)", self.signer.ss58_address, self.config.state_dir
+        )
+        while not self._stop.is_set():
+            ran = pending = False
+            try:
+                ran, pending = await self.step()
+                self._recovered()
+            except (ChainConnectionError, TransactionRejectedError) as down:
+                self._failed("chain", down)
+            except IpfsError as down:
+                self._failed("IPFS", down)
+            if self._outage is None and self.config.until_idle and not pending:
+                log.info("no pending contributions left; exiting (--until-idle)")
+                return
+            if self._done():
+                log.info("reached --max-rounds; exiting")
+                return
+            delay = self._outage.delay if self._outage else self.config.poll_interval
+            if ran and self._outage is None:
+                delay = 0.0  # look again at once: more may have arrived meanwhile
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=delay)
+        log.info("worker stopped")
+
+    def _done(self) -> bool:
+        limit = self.config.max_rounds
+        published = sum(1 for r in self.results if r.outcome is Outcome.PUBLISHED)
+        return limit is not None and published >= limit
+
+    async def step(self) -> tuple[bool, bool]:
+        """Look at the chain once and run the rounds that are due.
+
+        Returns whether a round ran, and whether any watched model still has pending
+        contributions.
+        """
+        head = await self._chain(self.blocks.head_number)
+        if head != self._last_block:
+            await self._read_events(head)
+            self._last_block = head
+        if self._models_stale:
+            self._models = await self._watched_models()
+            self._models_stale = False
+        ran = waiting = False
+        for model_id in self._models:
+            if self._stop.is_set() or self._done():
+                break
+            model = await self._chain(self.chain.model_or_none, model_id)
+            if model is None or model.frozen or model.head is None:
+                continue
+            if model.pending_contributions == 0:
+                self._pending_since.pop(model_id, None)
+                continue
+            waiting = True
+            if time.monotonic() < self._paused_until.get(model_id, 0.0):
+                continue
+            first_seen = self._pending_since.setdefault(model_id, time.monotonic())
+            if time.monotonic() - first_seen < self.config.settle_seconds:
+                continue
+            await self._round(model_id)
+            ran = True
+        return ran, waiting
+
+    async def _round(self, model_id: int) -> None:
+        try:
+            result = await self.runner.run(model_id)
+        except ChainError as refused:
+            # A refusal that retrying cannot fix soon (role revoked, model frozen, ...).
+            log.error("model %d: the chain refused the round: %s", model_id, refused)
+            self._paused_until[model_id] = time.monotonic() + self.config.backoff_max
+            return
+        except (ChainConnectionError, IpfsError, TransactionRejectedError):
+            raise
+        except CmuError as failed:
+            log.error(
+                "model %d: round failed: %s%s",
+                model_id,
+                failed,
+                f" ({failed.hint})" if failed.hint else "",
+            )
+            self._paused_until[model_id] = time.monotonic() + self.config.backoff_max
+            return
+        self.results.append(result)
+        if result.outcome is Outcome.PUBLISHED:
+            self._pending_since.pop(model_id, None)
+            log.info(
+                "model %d: round done in %.2fs (%s)",
+                model_id,
+                sum(result.timings.values()),
+                ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()),
+            )
+        elif result.outcome is Outcome.SKIPPED:
+            log.warning("model %d: skipped: %s", model_id, result.detail)
+            self._paused_until[model_id] = time.monotonic() + self.config.backoff_max
+        elif result.outcome is Outcome.IDLE and result.deferred:
+            self._paused_until[model_id] = time.monotonic() + self.config.backoff_initial * 5
+
+    # -- following the chain --------------------------------------------------------
+
+    async def _read_events(self, head: int) -> None:
+        first = head if self._last_block is None else max(self._last_block + 1, head - 50)
+        for number in range(first, head + 1):
+            block_hash = await self._chain(self.blocks.hash_of, number)
+            events = await self._chain(self.blocks.events, block_hash)
+            for event in events:
+                self._note(number, event)
+
+    def _note(self, block: int, event: ChainEvent) -> None:
+        name = event.qualified_name
+        if name in _MEMBERSHIP_EVENTS:
+            self._models_stale = True
+        if event.pallet != "Cmu":
+            return
+        model = event.attr("model")
+        if name == "ContributionSubmitted":
+            log.info(
+                "block #%d: model %s got contribution #%s (%s rows)",
+                block,
+                model,
+                event.attr("contribution"),
+                event.attr("rows"),
+            )
+        elif name == "VersionPublished":
+            log.info(
+                "block #%d: model %s version v%s published by %s (accepted %s, rejected %s)",
+                block,
+                model,
+                event.attr("version"),
+                event.attr("trainer"),
+                event.attr("accepted"),
+                event.attr("rejected"),
+            )
+        elif name in ("ContributionWithdrawn", "HeadSet", "ModelFrozen", "ModelThawed"):
+            log.info("block #%d: %s %s", block, name, event.attributes)
+
+    async def _watched_models(self) -> tuple[int, ...]:
+        if self.config.models is not None:
+            return self.config.models
+        models = await self._chain(self.chain.models)
+        mine: list[int] = []
+        for model in models:
+            roles = await self._chain(self.chain.roles_of, model.id, self.signer.ss58_address)
+            if RoleSet.TRAINER in roles:
+                mine.append(model.id)
+        if tuple(mine) != self._models:
+            log.info("training model(s): %s", ", ".join(map(str, mine)) or "none yet")
+        return tuple(mine)
+
+    # -- outages --------------------------------------------------------------------
+
+    def _failed(self, what: str, error: CmuError) -> None:
+        now = time.monotonic()
+        if self._outage is None or self._outage.what != what:
+            self._outage = _Outage(what, now, self.config.backoff_initial)
+            log.warning("%s unavailable: %s; retrying with backoff", what, error)
+        else:
+            self._outage.delay = min(self._outage.delay * 2, self.config.backoff_max)
+            log.warning(
+                "%s still unavailable after %.0fs; next try in %.0fs",
+                what,
+                now - self._outage.since,
+                self._outage.delay,
+            )
+
+    def _recovered(self) -> None:
+        if self._outage is not None:
+            log.warning(
+                "%s available again after %.1fs",
+                self._outage.what,
+                time.monotonic() - self._outage.since,
+            )
+            self._outage = None
