@@ -1,0 +1,213 @@
+"""The ``cmu`` plugin: ``cmu worker run``, ``cmu verify`` and ``cmu monitor``.
+
+``cmu`` imports this module on every run (see :mod:`cmu_client.plugin`), so it only builds
+parsers here; the heavy modules (LightGBM, rich Live) are imported by the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cmu_client.commands.context import CommandContext, add_json_argument, add_key_argument
+from cmu_client.output import jsonable
+
+if TYPE_CHECKING:
+    from cmu_client.plugin import FirstVersion, FirstVersionRequest
+
+STATE_ENV = "CMU_WORKER_STATE"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the worker, verify and monitor commands to ``cmu``."""
+    worker = subparsers.add_parser("worker", help="the trainer service")
+    worker_commands = worker.add_subparsers(dest="worker_command", required=True, metavar="COMMAND")
+    run = worker_commands.add_parser(
+        "run",
+        help="train and publish versions from pending contributions",
+        description="Follow the chain and, for every model where the key holds the Trainer "
+        "role (or the models given), turn pending contributions into new versions.",
+    )
+    add_key_argument(run)
+    run.add_argument(
+        "--model",
+        "-m",
+        type=int,
+        action="append",
+        dest="models",
+        help="train only this model (repeatable; default: every model where the key is a Trainer)",
+    )
+    run.add_argument(
+        "--state-dir",
+        help=f"checkpoint directory (default: ${STATE_ENV} or ~/.local/state/cmu/worker/<address>)",
+    )
+    run.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="exit once no watched model has pending contributions",
+    )
+    run.add_argument("--max-rounds", type=int, help="exit after publishing this many versions")
+    run.add_argument("--poll", type=float, default=0.5, help="seconds between head checks")
+    run.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds to wait after a contribution arrives, to batch arrivals",
+    )
+    run.add_argument(
+        "--max-contributions", type=int, default=16, help="most contributions settled per round"
+    )
+    run.add_argument(
+        "--max-rows",
+        type=int,
+        default=2_000_000,
+        help="most rows (as registered) trained on per round",
+    )
+    run.add_argument(
+        "--max-bytes", type=int, default=512 * 1024 * 1024, help="most data bytes fetched per round"
+    )
+    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.set_defaults(handler=cmd_worker_run)
+
+    verify = subparsers.add_parser(
+        "verify",
+        help="re-derive a version from its recipe and compare bit for bit",
+        description="Fetch the version's recipe (found from the on-chain recipe hash), its "
+        "parent and data, train again, and compare the artifact's sha2-256 with the chain.",
+    )
+    verify.add_argument("model", type=int)
+    verify.add_argument("version", type=int)
+    add_json_argument(verify)
+    verify.set_defaults(handler=cmd_verify)
+
+    monitor = subparsers.add_parser("monitor", help="live view of models, versions, deposits")
+    monitor.add_argument(
+        "--model",
+        "-m",
+        type=int,
+        action="append",
+        dest="models",
+        help="show this model's lineage and contributions (repeatable; default: all)",
+    )
+    monitor.add_argument("--once", action="store_true", help="print one snapshot and exit")
+    monitor.add_argument("--refresh", type=float, default=0.5, help="seconds between head checks")
+    monitor.add_argument("--limit", type=int, default=12, help="versions shown per model")
+    monitor.set_defaults(handler=cmd_monitor)
+
+
+def default_state_dir(address: str) -> Path:
+    base = os.environ.get(STATE_ENV)
+    if base:
+        return Path(base).expanduser()
+    return Path.home() / ".local" / "state" / "cmu" / "worker" / address
+
+
+def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from cmu_client.ipfs import IpfsStore
+    from offchain.rounds import RoundLimits
+    from offchain.worker import Worker, WorkerConfig
+
+    logging.basicConfig(
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    signer = ctx.signer()
+    chain = ctx.chain()
+    config = WorkerConfig(
+        state_dir=Path(args.state_dir).expanduser()
+        if args.state_dir
+        else default_state_dir(signer.ss58_address),
+        models=tuple(args.models) if args.models else None,
+        limits=RoundLimits(args.max_contributions, args.max_rows, args.max_bytes),
+        poll_interval=args.poll,
+        settle_seconds=args.settle,
+        until_idle=args.until_idle,
+        max_rounds=args.max_rounds,
+    )
+
+    async def serve() -> None:
+        async with IpfsStore(ctx.ipfs_settings()) as store:
+            worker = Worker(chain, store, signer, config)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, worker.stop)
+            await worker.run()
+
+    ctx.run(serve())
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from rich.table import Table
+    from rich.text import Text
+
+    from cmu_client.ipfs import IpfsStore
+    from offchain.inputs import Inputs
+    from offchain.verify import verify_version
+
+    chain = ctx.chain()
+
+    async def run() -> Any:
+        async with IpfsStore(ctx.ipfs_settings()) as store:
+            with ctx.output.status(f"re-deriving model {args.model} version {args.version}"):
+                return await verify_version(chain, Inputs(store), args.model, args.version)
+
+    report = ctx.run(run())
+    if ctx.json:
+        ctx.output.json({**jsonable(report), "matches": report.matches})
+        return 0 if report.matches else 1
+    table = Table(
+        title=f"verify model {args.model} version {args.version}",
+        title_justify="left",
+        header_style="bold",
+    )
+    table.add_column("check")
+    table.add_column("")
+    table.add_column("detail", overflow="fold")
+    for check in report.checks:
+        mark = Text("ok", style="green") if check.ok else Text("FAIL", style="bold red")
+        table.add_row(check.name, mark, check.detail)
+    ctx.output.out.print(table)
+    for line in report.differences:
+        ctx.output.out.print(f"  [red]•[/red] {line}", highlight=False)
+    if report.matches:
+        ctx.output.done(
+            f"v{args.version} re-derived bit for bit (sha2-256 {report.onchain_sha256[:16]}...)"
+        )
+        return 0
+    ctx.output.err.print(
+        "[bold red]mismatch:[/bold red] the published artifact is not what its recipe produces",
+        highlight=False,
+    )
+    return 1
+
+
+def cmd_monitor(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from offchain.monitor import render, run_monitor
+
+    chain = ctx.chain()
+    watched = tuple(args.models) if args.models else None
+    try:
+        snapshot = ctx.run(run_monitor(chain, watched, args.refresh, args.once, args.limit))
+    except KeyboardInterrupt:
+        return 0
+    if args.once:
+        if ctx.json:
+            ctx.output.json(snapshot)
+        else:
+            ctx.output.out.print(render(snapshot))
+    return 0
+
+
+async def train_first_version(request: FirstVersionRequest) -> FirstVersion:
+    """Plugin hook for ``cmu model create`` (see :func:`offchain.publish.train_first_version`)."""
+    from offchain.publish import train_first_version as train
+
+    return await train(request)
