@@ -87,7 +87,7 @@ class IpfsStore:
         """Run one RPC with the timeout and turn library errors into IpfsErrors."""
         try:
             async with asyncio.timeout(self.settings.timeout):
-                return await action()
+                result = await action()
         except TimeoutError:
             raise IpfsTimeoutError(
                 f"IPFS {what} took longer than {self.settings.timeout:g}s",
@@ -111,6 +111,13 @@ class IpfsStore:
             raise IpfsError(f"IPFS {what} failed: {message}") from None
         except aioipfs.UnknownAPIError:
             raise IpfsError(f"IPFS {what} failed with an unknown API error") from None
+        if result is None:
+            # aioipfs answers None when the connection fails (it swallows the error).
+            raise IpfsError(
+                f"no answer from the IPFS API at {self.settings.api} ({what})",
+                "start Kubo with `scripts/ipfs.sh start` or set $CMU_IPFS_API",
+            )
+        return result
 
     async def version(self) -> str:
         info = await self._call("version", lambda: self.client.core.version())

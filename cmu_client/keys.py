@@ -23,8 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+import nacl.hashlib
+import sr25519
 from nacl.exceptions import CryptoError
+from nacl.secret import SecretBox
 from substrateinterface import Keypair, KeypairType
+from substrateinterface.utils.encrypted_json import decode_pkcs8
 
 from cmu_client.errors import KeyNotFoundError, KeystoreError, WrongPasswordError
 
@@ -123,18 +127,56 @@ def _check_polkadot_json(data: Any) -> dict[str, Any]:
     return data
 
 
-def keypair_from_polkadot_json(data: dict[str, Any], password: str) -> Signer:
-    """Decrypt a polkadot.js JSON export (scrypt + xsalsa20-poly1305)."""
-    data = _check_polkadot_json(data)
+_SCRYPT_HEADER = 32 + 3 * 4
+_NONCE = 24
+#: Largest scrypt cost accepted from a file (polkadot.js uses 2^15 or 2^17); bounds the
+#: memory a hostile file can make us spend.
+_MAX_SCRYPT_N = 1 << 20
+
+
+def _decrypt_polkadot_json(data: dict[str, Any], password: str) -> tuple[bytes, bytes]:
+    """(sr25519 secret key, public key) from a polkadot.js v3 JSON export."""
     try:
-        keypair = Keypair.create_from_encrypted_json(data, password, ss58_format=SS58_FORMAT)
+        encrypted = base64.b64decode(data["encoded"], validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        raise KeystoreError("the key file is damaged (its 'encoded' field is not base64)") \
+            from None
+    if "scrypt" in data["encoding"].get("type", []):
+        if len(encrypted) < _SCRYPT_HEADER + _NONCE:
+            raise KeystoreError("the key file is damaged (too short)")
+        salt = encrypted[:32]
+        n, p, r = (int.from_bytes(encrypted[i:i + 4], "little") for i in (32, 36, 40))
+        if not (2 <= n <= _MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= p <= 16 and 1 <= r <= 32):
+            raise KeystoreError("the key file asks for unsupported scrypt parameters")
+        key = nacl.hashlib.scrypt(password.encode("utf-8"), salt, n=n, r=r, p=p, dklen=32,
+                                  maxmem=128 * n * r * p + (1 << 20))
+        encrypted = encrypted[_SCRYPT_HEADER:]
+    else:
+        key = password.encode("utf-8").rjust(32, b"\0")[:32]
+    try:
+        plain = SecretBox(key).decrypt(encrypted[_NONCE:], encrypted[:_NONCE])
     except CryptoError:
         raise WrongPasswordError(
             "wrong password for this key",
             f"set the right password in ${PASSWORD_ENV} or type it at the prompt",
         ) from None
-    except (ValueError, KeyError, binascii.Error, AssertionError):
-        raise KeystoreError("the key file is damaged and cannot be decrypted") from None
+    try:
+        secret, public = decode_pkcs8(plain)
+        converted_public, secret = sr25519.pair_from_ed25519_secret_key(secret)
+    except Exception:  # malformed plaintext: never show it
+        raise KeystoreError("the key file is damaged and cannot be decoded") from None
+    if bytes(converted_public) != bytes(public):
+        raise KeystoreError("the key file is damaged (its public key does not match)")
+    return bytes(secret), bytes(public)
+
+
+def keypair_from_polkadot_json(data: dict[str, Any], password: str) -> Signer:
+    """Decrypt a polkadot.js JSON export (scrypt + xsalsa20-poly1305, sr25519)."""
+    data = _check_polkadot_json(data)
+    secret, public = _decrypt_polkadot_json(data, password)
+    keypair = Keypair.create_from_private_key(
+        secret, public, ss58_format=SS58_FORMAT, crypto_type=KeypairType.SR25519
+    )
     address = data.get("address")
     if isinstance(address, str) and address and keypair.ss58_address != _reencode(address):
         raise KeystoreError("the key file's address does not match its key", "the file is damaged")

@@ -1,0 +1,119 @@
+"""The IPFS store against the live Kubo daemon: pinned puts, verified gets, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from cmu_client.config import IpfsSettings
+from cmu_client.errors import (
+    ContentNotFoundError,
+    ContentTooLargeError,
+    HashMismatchError,
+    IpfsError,
+    IpfsTimeoutError,
+    UsageError,
+)
+from cmu_client.ipfs import IpfsStore, sha256
+
+# A CID of bytes no test ever stores (sha2-256 of "cmu: never stored").
+MISSING_CID = "bafkreieaqr3n2vgkxsadqygolmbtfdde5kspgynx2fdhyjt4ae4qg4uj64"
+
+
+async def test_put_pins_and_get_returns_verified_bytes(client_ipfs: IpfsSettings) -> None:
+    data = os.urandom(2_500_000)
+    seen: list[tuple[int, int]] = []
+    async with IpfsStore(dataclasses.replace(client_ipfs, chunk_bytes=1 << 20)) as store:
+        stored = await store.put(data)
+        assert stored.sha256 == sha256(data) and stored.size == len(data)
+        assert stored.cid.startswith("bafy")
+        assert await store.is_pinned(stored.cid)
+        assert await store.size(stored.cid) == len(data)
+        got = await store.get(stored.cid, stored.sha256, progress=lambda d, t: seen.append((d, t)))
+    assert got == data
+    assert seen[0] == (0, len(data)) and seen[-1] == (len(data), len(data))
+    assert len(seen) == 4  # three 1 MiB chunks, after the initial report
+
+
+async def test_hash_mismatch_is_an_error_not_a_silent_load(client_ipfs: IpfsSettings) -> None:
+    async with IpfsStore(client_ipfs) as store:
+        stored = await store.put(b"the real artifact")
+        with pytest.raises(HashMismatchError) as caught:
+            await store.get(stored.cid, sha256(b"what the chain says"), "model 1 v2 artifact")
+    error = caught.value
+    assert error.expected_hex == sha256(b"what the chain says").hex()
+    assert error.actual_hex == stored.sha256.hex()
+    assert "model 1 v2 artifact" in error.message and "do not use it" in (error.hint or "")
+
+
+async def test_missing_cid_is_reported_as_not_found(client_ipfs: IpfsSettings) -> None:
+    async with IpfsStore(client_ipfs) as store:
+        started = time.monotonic()
+        with pytest.raises(ContentNotFoundError, match="content not found"):
+            await store.get(MISSING_CID, None)
+        assert time.monotonic() - started < client_ipfs.timeout
+
+
+async def test_malformed_cid_is_refused_before_asking(client_ipfs: IpfsSettings) -> None:
+    async with IpfsStore(client_ipfs) as store:
+        for bad in ("notacid", "", "bafy with space", "/ipfs/bafkrei"):
+            with pytest.raises(UsageError, match="is not a CID"):
+                await store.get(bad, None)
+
+
+async def test_size_limits_apply_both_ways(client_ipfs: IpfsSettings) -> None:
+    small = dataclasses.replace(client_ipfs, max_bytes=1000)
+    async with IpfsStore(small) as store:
+        with pytest.raises(ContentTooLargeError, match="over the 1000-byte limit"):
+            await store.put(os.urandom(1001))
+    async with IpfsStore(client_ipfs) as store:
+        stored = await store.put(os.urandom(5000))
+    async with IpfsStore(small) as store:
+        with pytest.raises(ContentTooLargeError, match="is 5000 bytes"):
+            await store.get(stored.cid, stored.sha256)
+
+
+async def test_unpin_and_hash_only(client_ipfs: IpfsSettings) -> None:
+    data = os.urandom(777)
+    async with IpfsStore(client_ipfs) as store:
+        cid = await store.cid_of(data)
+        assert not await store.is_pinned(cid)
+        assert not await store.has_pin_for(data)
+        stored = await store.put(data)
+        assert stored.cid == cid and await store.has_pin_for(data)
+        await store.unpin(cid)
+        assert not await store.is_pinned(cid)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A TCP port that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    yield server.getsockname()[1]
+    server.close()
+
+
+async def test_timeouts_are_clear(silent_server: int) -> None:
+    settings = IpfsSettings(api=f"/ip4/127.0.0.1/tcp/{silent_server}", timeout=0.5)
+    async with IpfsStore(settings) as store:
+        with pytest.raises(IpfsTimeoutError, match=r"took longer than 0\.5s") as caught:
+            await store.put(b"x")
+    assert "CMU_IPFS_TIMEOUT" in (caught.value.hint or "")
+
+
+async def test_daemon_down_is_clear() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with IpfsStore(IpfsSettings(api=f"/ip4/127.0.0.1/tcp/{port}", timeout=5)) as store:
+        with pytest.raises(IpfsError, match="no answer from the IPFS API|cannot reach the IPFS API") as caught:
+            await asyncio.wait_for(store.version(), 10)
+    assert "scripts/ipfs.sh start" in (caught.value.hint or "")
