@@ -74,6 +74,8 @@ class RoundResult:
     deferred: tuple[Deferred, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     detail: str = ""
+    #: The version card's CID (published rounds of this run only).
+    card_cid: str | None = None
 
 
 class RoundRunner:
