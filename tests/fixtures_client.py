@@ -250,3 +250,33 @@ def client_env(client_accounts: Accounts, tmp_path: Any, monkeypatch: pytest.Mon
     monkeypatch.delenv("CMU_KEY", raising=False)
     return client_accounts
 
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.out)
+
+
+def run_cli(*args: str, stdin: str = "") -> CliResult:
+    """Run ``cmu ARGS`` in this process and capture its exit code, stdout and stderr."""
+    import contextlib
+    import sys
+
+    from cmu_client.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        sys.stdin = old_stdin
+    return CliResult(code, out.getvalue(), err.getvalue())
