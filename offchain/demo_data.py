@@ -62,6 +62,8 @@ class StorySlices:
     validation: Frame
     initial: Frame
     contributions: tuple[Frame, ...]
+    #: Rows no model sees: "new patients" to predict.
+    holdout: Frame
 
 
 def breast_cancer() -> Frame:
@@ -78,18 +80,27 @@ def breast_cancer() -> Frame:
 
 
 def story_slices(
-    validation_rows: int = 150, initial_rows: int = 120, parts: int = 4
+    validation_rows: int = 150,
+    initial_rows: int = 120,
+    parts: int = 4,
+    part_rows: int | None = None,
 ) -> StorySlices:
-    """Validation set, initial slice and ``parts`` equal contribution slices of the rest."""
+    """Validation set, initial slice, ``parts`` contribution slices and the rest as holdout.
+
+    Without ``part_rows`` the rows after the initial slice are shared equally.
+    """
     frame = breast_cancer()
     validation = frame.take(0, validation_rows)
     initial = frame.take(validation_rows, validation_rows + initial_rows)
     rest_start = validation_rows + initial_rows
-    size = (frame.rows - rest_start) // parts
+    size = part_rows if part_rows is not None else (frame.rows - rest_start) // parts
+    if rest_start + parts * size > frame.rows:
+        raise ValueError(f"{parts} slices of {size} rows do not fit in {frame.rows} rows")
     contributions = tuple(
         frame.take(rest_start + i * size, rest_start + (i + 1) * size) for i in range(parts)
     )
-    return StorySlices(validation, initial, contributions)
+    holdout = frame.take(rest_start + parts * size, frame.rows)
+    return StorySlices(validation, initial, contributions, holdout)
 
 
 def spec_document(
