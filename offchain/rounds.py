@@ -264,7 +264,18 @@ class RoundRunner:
             if spec.training.update_mode is UpdateMode.RETRAIN:
                 learned = accumulated_data(await self._since_last_reset(lineage.versions))
             learned_data = await self.inputs.learned(learned, spec)
-        planned = [c for c in everyone if c.id in set(checkpoint.contributions)]
+        chosen = set(checkpoint.contributions)
+        planned = [
+            c for c in everyone if c.id in chosen and c.status.state is ContributionState.PENDING
+        ]
+        if not planned:
+            self.checkpoints.clear(model_id)
+            return RoundResult(
+                model_id,
+                Outcome.REPLAN,
+                timings=watch.seconds,
+                detail="the planned contributions are no longer pending",
+            )
         screened, candidates, deferred = await self._screen(
             planned, everyone, {ref.sha256 for ref in root.data}, spec, watch
         )

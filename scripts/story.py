@@ -155,7 +155,10 @@ def check_services(chain_url: str | None) -> CmuChain:
 
     async def ipfs_version() -> str:
         async with IpfsStore(IpfsSettings.from_env()) as store:
-            return await store.version()
+            try:
+                return await store.version()
+            except CmuError:
+                return "?"
 
     if asyncio.run(ipfs_version()) == "?":
         raise SystemExit("Kubo (IPFS) is not reachable\nstart it with: scripts/ipfs.sh start")
