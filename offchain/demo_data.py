@@ -50,7 +50,10 @@ class Frame:
         out.write(",".join([*(_quote(n) for n in self.feature_names), label]) + "\n")
         for row, y in zip(self.features, self.labels, strict=True):
             cells = [repr(float(v)) for v in row]
-            cells.append(classes[int(y)] if classes is not None else repr(float(y)))
+            if classes is not None:
+                cells.append(classes[int(y)])
+            else:  # class indices as integers, other targets as decimals
+                cells.append(str(int(y)) if float(y).is_integer() else repr(float(y)))
             out.write(",".join(cells) + "\n")
         return out.getvalue().encode("utf-8")
 

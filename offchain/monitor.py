@@ -198,6 +198,7 @@ async def run_monitor(
     if once:
         return snapshot
     events: deque[tuple[int, ChainEvent]] = deque(maxlen=32)
+    down_since: str | None = None
     with Live(render(snapshot), refresh_per_second=4, screen=False) as live:
         last = block
         while True:
@@ -216,6 +217,8 @@ async def run_monitor(
                     collect, chain, watched, info, head, lineage_limit
                 )
                 snapshot.events = list(events)
+                down_since = None
             except ChainConnectionError as down:
-                snapshot.note = f"chain unreachable since {time.strftime('%H:%M:%S')}: {down}"
+                down_since = down_since or time.strftime("%H:%M:%S")
+                snapshot.note = f"chain unreachable since {down_since}: {down.message}"
             live.update(render(snapshot))
