@@ -11,7 +11,7 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Inspect;
 use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
 use frame_system::RawOrigin;
-use sp_runtime::traits::StaticLookup;
+use sp_runtime::traits::{Saturating, StaticLookup};
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);

@@ -913,7 +913,7 @@ fn check_invariants() {
 
 mod properties {
 	use super::*;
-	use proptest::prelude::*;
+	use proptest::{prelude::*, strategy::ValueTree};
 
 	#[derive(Clone, Debug)]
 	enum Op {
@@ -921,43 +921,41 @@ mod properties {
 		Grant(u8, u8, u8),
 		Submit(u8, u8),
 		Withdraw(u8, u8, u8),
-		Publish(u8, u8, Option<u8>, Vec<(u8, Option<u8>)>),
+		/// (caller, model, build on a stale parent, which pending ones to settle, verdict seed)
+		Publish(u8, u8, bool, u8, u8),
 		SetHead(u8, u8, u8),
 		Deprecate(u8, u8, u8),
 		Revoke(u8, u8, u8),
 		Freeze(u8, u8),
 		Thaw(u8, u8),
 		Transfer(u8, u8),
+		SetSlash(u8, u8, u8),
 	}
 
 	fn op() -> impl Strategy<Value = Op> {
-		let who = 1u8..=6;
+		// Accounts 1..=3 own or train the two models made in `setup`; 4..=6 are outsiders.
+		let who = prop_oneof![3 => 1u8..=3, 1 => 4u8..=6];
 		let model = 0u8..3;
 		let small = 0u8..6;
 		prop_oneof![
-			who.clone().prop_map(Op::Create),
-			(who.clone(), model.clone(), 1u8..16).prop_map(|(w, m, r)| Op::Grant(w, m, r)),
-			(who.clone(), model.clone()).prop_map(|(w, m)| Op::Submit(w, m)),
-			(who.clone(), model.clone(), small.clone()).prop_map(|(w, m, c)| Op::Withdraw(w, m, c)),
-			(
-				who.clone(),
-				model.clone(),
-				proptest::option::of(small.clone()),
-				proptest::collection::vec((small.clone(), proptest::option::of(0u8..5)), 0..4)
-			)
-				.prop_map(|(w, m, p, s)| Op::Publish(w, m, p, s)),
-			(who.clone(), model.clone(), small.clone()).prop_map(|(w, m, v)| Op::SetHead(w, m, v)),
-			(who.clone(), model.clone(), small.clone())
-				.prop_map(|(w, m, v)| Op::Deprecate(w, m, v)),
-			(who.clone(), model.clone(), small.clone()).prop_map(|(w, m, v)| Op::Revoke(w, m, v)),
-			(who.clone(), model.clone()).prop_map(|(w, m)| Op::Freeze(w, m)),
-			(who.clone(), model.clone()).prop_map(|(w, m)| Op::Thaw(w, m)),
-			(model, who).prop_map(|(m, to)| Op::Transfer(m, to)),
+			1 => who.clone().prop_map(Op::Create),
+			2 => (who.clone(), model.clone(), 1u8..16).prop_map(|(w, m, r)| Op::Grant(w, m, r)),
+			6 => (1u8..=6, model.clone()).prop_map(|(w, m)| Op::Submit(w, m)),
+			2 => (1u8..=6, model.clone(), small.clone()).prop_map(|(w, m, c)| Op::Withdraw(w, m, c)),
+			6 => (who.clone(), model.clone(), proptest::bool::weighted(0.2), any::<u8>(), any::<u8>())
+				.prop_map(|(w, m, stale, mask, seed)| Op::Publish(w, m, stale, mask, seed)),
+			2 => (who.clone(), model.clone(), small.clone()).prop_map(|(w, m, v)| Op::SetHead(w, m, v)),
+			1 => (who.clone(), model.clone(), small.clone()).prop_map(|(w, m, v)| Op::Deprecate(w, m, v)),
+			1 => (who.clone(), model.clone(), small.clone()).prop_map(|(w, m, v)| Op::Revoke(w, m, v)),
+			1 => (who.clone(), model.clone()).prop_map(|(w, m)| Op::Freeze(w, m)),
+			1 => (who.clone(), model.clone()).prop_map(|(w, m)| Op::Thaw(w, m)),
+			1 => (model.clone(), 1u8..=6).prop_map(|(m, to)| Op::Transfer(m, to)),
+			1 => (who, model, 0u8..3).prop_map(|(w, m, d)| Op::SetSlash(w, m, d)),
 		]
 	}
 
 	fn reason(code: u8) -> RejectionReason {
-		match code {
+		match code % 5 {
 			0 => RejectionReason::InvalidSchema,
 			1 => RejectionReason::HashMismatch,
 			2 => RejectionReason::Unreachable,
@@ -966,10 +964,30 @@ mod properties {
 		}
 	}
 
-	fn apply(op: Op) {
+	/// Two models (owned by 1 and 2), account 3 trains both.
+	fn setup() {
+		for owner in [1u8, 2] {
+			let model = NextModelId::<Test>::get();
+			assert_ok!(Cmu::create_model(
+				origin(owner),
+				cid("s"),
+				hash(owner),
+				AccessPolicy::default()
+			));
+			assert_ok!(Cmu::grant_role(
+				origin(owner),
+				model,
+				account(3),
+				RoleSet(RoleSet::TRAINER)
+			));
+		}
+	}
+
+	/// Applies `op`; returns whether the call succeeded. Many random calls fail by design:
+	/// the invariants must hold either way.
+	fn apply(op: Op) -> bool {
 		let m = |x: u8| x as ModelId;
-		// Errors are expected for many random calls; the invariants must hold either way.
-		let _ = match op {
+		let result = match op {
 			Op::Create(w) => {
 				Cmu::create_model(origin(w), cid("s"), hash(w), AccessPolicy::default())
 			}
@@ -980,14 +998,25 @@ mod properties {
 				Cmu::submit_contribution(origin(w), m(model), cid("d"), hash(w), 5)
 			}
 			Op::Withdraw(w, model, c) => Cmu::withdraw_contribution(origin(w), m(model), c as u32),
-			Op::Publish(w, model, parent, verdicts) => {
-				let verdicts: Vec<_> = verdicts
+			Op::Publish(w, model, stale, mask, seed) => {
+				let head = Models::<Test>::get(m(model)).and_then(|info| info.head);
+				let parent = if stale { Some(head.map_or(0, |h| h + 1)) } else { head };
+				let verdicts: Vec<_> = Cmu::pending_contributions(m(model))
 					.into_iter()
-					.map(|(c, r)| {
-						(c as u32, r.map_or(Verdict::Accept, |r| Verdict::Reject(reason(r))))
+					.map(|(id, _)| id)
+					.filter(|id| mask & (1 << (id % 8)) != 0)
+					.take(MAX_SETTLEMENTS as usize)
+					.map(|id| {
+						let code = seed.wrapping_add(id as u8);
+						let verdict = if code % 3 == 0 {
+							Verdict::Reject(reason(code))
+						} else {
+							Verdict::Accept
+						};
+						(id, verdict)
 					})
 					.collect();
-				publish(w, m(model), parent.map(|p| p as u32), &verdicts)
+				publish(w, m(model), parent, &verdicts)
 			}
 			Op::SetHead(w, model, v) => Cmu::set_head(origin(w), m(model), v as u32, 0),
 			Op::Deprecate(w, model, v) => Cmu::deprecate_version(origin(w), m(model), v as u32),
@@ -1005,22 +1034,74 @@ mod properties {
 					_ => Ok(()),
 				}
 			}
+			Op::SetSlash(w, model, d) => {
+				let destination = match d {
+					0 => SlashDestination::ModelOwner,
+					1 => SlashDestination::Burn,
+					_ => SlashDestination::Account(account(9)),
+				};
+				Cmu::set_slash_destination(origin(w), m(model), destination)
+			}
 		};
+		result.is_ok()
 	}
 
 	proptest! {
-		#![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+		#![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 		#[test]
-		fn random_call_sequences_keep_invariants(ops in proptest::collection::vec(op(), 1..60)) {
+		fn random_call_sequences_keep_invariants(ops in proptest::collection::vec(op(), 1..80)) {
 			new_test_ext().execute_with(|| {
-				let issuance = Balances::total_issuance();
+				setup();
+				let mut burned = 0;
 				for op in ops {
+					let issuance = Balances::total_issuance();
+					let burns_allowed = matches!(op, Op::Publish(..));
 					apply(op);
 					check_invariants();
+					// Only a settlement to `Burn` may shrink issuance; nothing ever mints.
+					let now = Balances::total_issuance();
+					assert!(now <= issuance);
+					if !burns_allowed {
+						assert_eq!(now, issuance);
+					}
+					burned += issuance - now;
 				}
-				// Only burns shrink issuance, and the default destination never burns.
-				assert_eq!(Balances::total_issuance(), issuance);
+				assert_eq!(burned % CONTRIBUTION_DEPOSIT, 0);
 			});
 		}
+	}
+
+	/// The generator must reach the interesting paths, or the property proves little.
+	#[test]
+	fn random_sequences_exercise_settlement_and_races() {
+		let mut runner = proptest::test_runner::TestRunner::deterministic();
+		let (mut published, mut settled, mut refused) = (0, 0, 0);
+		for _ in 0..64 {
+			let ops = proptest::collection::vec(op(), 80).new_tree(&mut runner).unwrap().current();
+			new_test_ext().execute_with(|| {
+				setup();
+				for op in ops {
+					let is_publish = matches!(op, Op::Publish(..));
+					let before = Contributions::<Test>::iter()
+						.filter(|(_, _, c)| c.settled_in.is_some())
+						.count();
+					let ok = apply(op);
+					let after = Contributions::<Test>::iter()
+						.filter(|(_, _, c)| c.settled_in.is_some())
+						.count();
+					if is_publish {
+						if ok {
+							published += 1
+						} else {
+							refused += 1
+						}
+					}
+					settled += after - before;
+				}
+			});
+		}
+		assert!(published > 100, "published {published}");
+		assert!(settled > 100, "settled {settled}");
+		assert!(refused > 20, "refused {refused}");
 	}
 }
