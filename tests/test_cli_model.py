@@ -169,3 +169,22 @@ def test_info_and_balance(client_env: Accounts, client_ipfs: IpfsSettings) -> No
     assert "contribution deposit" in run_cli("info").out
     balance = run_cli("balance", client_env.owner.ss58_address, "--json").json()
     assert balance["free"] > 0
+
+
+def test_unreachable_services_exit_with_code_5(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = run_cli("--rpc", f"ws://127.0.0.1:{port}", "model", "list")
+    assert down.code == 5 and "cannot connect to the chain" in down.err
+    assert "hint: start it with `scripts/chain.sh start`" in down.err
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(spec_document()))
+    data = tmp_path / "d.csv"
+    data.write_bytes(csv_rows(5))
+    # validate --spec needs neither chain nor IPFS
+    offline = run_cli("--rpc", f"ws://127.0.0.1:{port}", "contribute", "validate", str(data),
+                      "--spec", str(spec))
+    assert offline.code == 0

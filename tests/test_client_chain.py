@@ -269,3 +269,26 @@ def test_pool_refuses_an_account_without_funds(client_chain: CmuChain, client_ac
     with pytest.raises(TransactionRejectedError) as refused:
         client_chain.create_model(client_accounts.poor, "bafkreipoor", bytes(32))
     assert "fund" in (refused.value.hint or "")
+
+
+def test_reconnects_after_the_socket_drops(client_chain: CmuChain) -> None:
+    before = client_chain.next_model_id()
+    client_chain.connection.substrate.websocket.close()  # the node "restarts"
+    assert client_chain.next_model_id() == before
+    assert client_chain.connection.rpc("system_chain", []) == client_chain.info().chain
+
+
+def test_unreachable_chain_is_a_clear_error() -> None:
+    import socket
+
+    from cmu_client.config import ChainSettings
+    from cmu_client.connection import ChainConnection
+    from cmu_client.errors import ChainConnectionError
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    chain = CmuChain(ChainConnection(ChainSettings(url=f"ws://127.0.0.1:{port}")))
+    with pytest.raises(ChainConnectionError) as caught:
+        chain.next_model_id()
+    assert "scripts/chain.sh start" in (caught.value.hint or "")

@@ -190,11 +190,18 @@ async def _create(
             validation=uploaded.validation,
             store=store,
         )
-        with ctx.output.status("training version 0"):
-            first: FirstVersion = await trainer(request)
-        version, _ = chain.publish_version(
-            signer, model, None, first.artifact.cid, first.artifact.sha256, first.recipe_hash,
-            first.metrics)
+        try:
+            with ctx.output.status("training version 0"):
+                first: FirstVersion = await trainer(request)
+            version, _ = chain.publish_version(
+                signer, model, None, first.artifact.cid, first.artifact.sha256,
+                first.recipe_hash, first.metrics)
+        except CmuError as exc:
+            # The model exists on chain now; say so, so that nobody creates it twice.
+            raise CmuError(
+                f"model {model} was created, but version 0 was not published: {exc.message}",
+                exc.hint or "a trainer can publish version 0 later (cmu worker run)",
+            ) from exc
         ctx.output.done(f"published version {version} ({first.artifact.cid})")
         summary["version"] = version
         summary["artifact_cid"] = first.artifact.cid
