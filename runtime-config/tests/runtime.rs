@@ -1,0 +1,226 @@
+//! Native tests of the runtime as configured: genesis presets, the raw chain spec, metadata
+//! seen by clients, and pallet-cmu working with pallet-nfts and balances holds.
+
+use cmu_runtime::{
+	chain_spec::{genesis_config, merge_json, raw_chain_spec, ChainSpecParams},
+	genesis::{dev_accounts, DEV_ENDOWMENT},
+	AccountId, Balances, Cmu, Nfts, Runtime, RuntimeHoldReason, RuntimeOrigin, System,
+	DEVELOPMENT_PRESET, PRESET_NAMES, UNIT, VERSION,
+};
+use codec::Decode;
+use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
+use polkadot_sdk::{
+	frame_support::{
+		assert_noop, assert_ok,
+		traits::{fungible::InspectHold, Get},
+	},
+	frame_system, pallet_balances, pallet_nfts, pallet_sudo,
+	sp_genesis_builder::PresetId,
+	sp_io::TestExternalities,
+	sp_keyring::Sr25519Keyring,
+	sp_runtime::{BuildStorage, DispatchError},
+};
+use serde_json::json;
+
+fn dev_externalities() -> TestExternalities {
+	let storage = genesis_config(DEVELOPMENT_PRESET).unwrap().build_storage().unwrap();
+	let mut ext = TestExternalities::new(storage);
+	// Events are only recorded from block 1 on.
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+fn alice() -> AccountId {
+	Sr25519Keyring::Alice.to_account_id()
+}
+
+fn bob() -> AccountId {
+	Sr25519Keyring::Bob.to_account_id()
+}
+
+fn create_model(owner: &AccountId) -> pallet_cmu::ModelId {
+	let id = pallet_cmu::NextModelId::<Runtime>::get();
+	assert_ok!(Cmu::create_model(
+		RuntimeOrigin::signed(owner.clone()),
+		b"bafkreitestspec".to_vec().try_into().unwrap(),
+		[7u8; 32],
+		Default::default(),
+	));
+	id
+}
+
+#[test]
+fn development_is_the_only_preset_and_funds_the_dev_accounts() {
+	assert_eq!(PRESET_NAMES, &["development"]);
+	assert!(cmu_runtime::genesis::get_preset(&PresetId::from("nope")).is_none());
+	let accounts = dev_accounts();
+	assert_eq!(accounts.len(), 6);
+	assert_eq!(accounts[0], alice());
+	assert_eq!(accounts[5], Sr25519Keyring::Ferdie.to_account_id());
+
+	dev_externalities().execute_with(|| {
+		for who in &accounts {
+			assert_eq!(Balances::free_balance(who), DEV_ENDOWMENT);
+		}
+		assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), 6 * DEV_ENDOWMENT);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice()));
+	});
+}
+
+#[test]
+fn raw_chain_spec_carries_code_properties_and_genesis_storage() {
+	let wasm = b"\0asm not really a runtime".to_vec();
+	let spec = raw_chain_spec(&ChainSpecParams::default(), &wasm).unwrap();
+	assert_eq!(spec["id"], "cmu_dev");
+	assert_eq!(spec["chainType"], "Development");
+	assert_eq!(
+		spec["properties"],
+		json!({"ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "CMU"})
+	);
+	let top = spec["genesis"]["raw"]["top"].as_object().unwrap();
+	// `:code` is the hex of b":code".
+	assert_eq!(top["0x3a636f6465"], format!("0x{}", hex_of(&wasm)));
+	// System.Account entries (twox128("System") ++ twox128("Account") ++ ...) for 6 accounts.
+	let account_prefix = "0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9";
+	assert_eq!(top.keys().filter(|k| k.starts_with(account_prefix)).count(), 6);
+	assert_eq!(spec["genesis"]["raw"]["childrenDefault"], json!({}));
+
+	let unknown = ChainSpecParams { preset: "mainnet".into(), ..Default::default() };
+	let error = raw_chain_spec(&unknown, &wasm).unwrap_err().to_string();
+	assert!(error.contains("unknown genesis preset \"mainnet\""), "{error}");
+	assert!(raw_chain_spec(&ChainSpecParams::default(), b"").is_err());
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn merge_json_follows_rfc7386() {
+	let mut base = json!({"a": {"b": 1, "c": 2}, "d": [1, 2], "e": 5});
+	merge_json(&mut base, json!({"a": {"b": 9, "x": null}, "d": [3], "e": null, "f": "new"}));
+	assert_eq!(base, json!({"a": {"b": 9, "c": 2}, "d": [3], "f": "new"}));
+}
+
+#[test]
+fn runtime_identity_and_chain_constants() {
+	assert_eq!(VERSION.spec_name, "cmu");
+	assert_eq!(<Runtime as frame_system::Config>::SS58Prefix::get(), 42);
+	assert_eq!(UNIT, 10u128.pow(12));
+}
+
+fn metadata_v15() -> frame_metadata::v15::RuntimeMetadataV15 {
+	let versions = Runtime::metadata_versions();
+	assert!(versions.contains(&14) && versions.contains(&15), "{versions:?}");
+	let bytes = Runtime::metadata_at_version(15).expect("metadata v15");
+	match RuntimeMetadataPrefixed::decode(&mut &bytes[..]).unwrap().1 {
+		RuntimeMetadata::V15(metadata) => metadata,
+		_ => panic!("metadata_at_version(15) did not return V15"),
+	}
+}
+
+#[test]
+fn metadata_shows_pallets_extensions_and_runtime_apis() {
+	let metadata = metadata_v15();
+	let pallets: Vec<_> = metadata.pallets.iter().map(|p| (p.name.as_str(), p.index)).collect();
+	assert_eq!(
+		pallets,
+		[
+			("System", 0),
+			("Timestamp", 1),
+			("Balances", 2),
+			("TransactionPayment", 3),
+			("Utility", 4),
+			("Sudo", 5),
+			("Nfts", 10),
+			("Cmu", 20)
+		]
+	);
+	let extensions: Vec<_> =
+		metadata.extrinsic.signed_extensions.iter().map(|e| e.identifier.as_str()).collect();
+	assert_eq!(
+		extensions,
+		[
+			"CheckNonZeroSender",
+			"CheckSpecVersion",
+			"CheckTxVersion",
+			"CheckGenesis",
+			"CheckMortality",
+			"CheckNonce",
+			"CheckWeight",
+			"ChargeTransactionPayment",
+			"CheckMetadataHash"
+		]
+	);
+	let apis: Vec<_> = metadata.apis.iter().map(|api| api.name.as_str()).collect();
+	for api in [
+		"Core",
+		"Metadata",
+		"BlockBuilder",
+		"TaggedTransactionQueue",
+		"OffchainWorkerApi",
+		"AccountNonceApi",
+		"TransactionPaymentApi",
+		"TransactionPaymentCallApi",
+		"GenesisBuilder",
+		"CmuApi",
+	] {
+		assert!(apis.contains(&api), "runtime API {api} missing from metadata: {apis:?}");
+	}
+}
+
+#[test]
+fn models_are_nfts_that_move_with_nfts_transfer() {
+	dev_externalities().execute_with(|| {
+		let model = create_model(&alice());
+		let collection = pallet_cmu::ModelCollection::<Runtime>::get().expect("created on first use");
+		assert_eq!(pallet_nfts::Item::<Runtime>::get(collection, model).unwrap().owner, alice());
+		assert_eq!(Cmu::model_owner(model), Some(alice()));
+		let deposit = <Runtime as pallet_cmu::Config>::ModelDeposit::get();
+		assert_eq!(
+			Balances::balance_on_hold(
+				&RuntimeHoldReason::Cmu(pallet_cmu::HoldReason::ModelDeposit),
+				&alice()
+			),
+			deposit
+		);
+
+		assert_ok!(Nfts::transfer(RuntimeOrigin::signed(alice()), collection, model, bob().into()));
+		assert_eq!(Cmu::model_owner(model), Some(bob()));
+		// The new owner administers the model; the old one no longer does.
+		assert_ok!(Cmu::freeze_model(RuntimeOrigin::signed(bob()), model));
+		assert_noop!(
+			Cmu::thaw_model(RuntimeOrigin::signed(alice()), model),
+			pallet_cmu::Error::<Runtime>::NotAdmin
+		);
+	});
+}
+
+#[test]
+fn users_cannot_create_nft_collections() {
+	dev_externalities().execute_with(|| {
+		assert_noop!(
+			Nfts::create(RuntimeOrigin::signed(bob()), bob().into(), Default::default()),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn the_cmu_api_reports_roles_and_pending_contributions() {
+	dev_externalities().execute_with(|| {
+		let model = create_model(&alice());
+		assert_ok!(Cmu::submit_contribution(
+			RuntimeOrigin::signed(bob()),
+			model,
+			b"bafkreidata".to_vec().try_into().unwrap(),
+			[1u8; 32],
+			10,
+		));
+		let pending = Cmu::pending_contributions(model);
+		assert_eq!(pending.len(), 1);
+		assert_eq!(pending[0].1.contributor, bob());
+		assert!(Cmu::roles_of(model, &alice()).contains(pallet_cmu::RoleSet::ALL));
+		assert!(Cmu::roles_of(model, &bob()).is_empty());
+	});
+}

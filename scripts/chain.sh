@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The CMU dev chain: chopsticks (pinned in package-lock.json) running the CMU runtime from
+# its raw chain spec, on ws://127.0.0.1:$CMU_CHAIN_PORT (9944), instant block building,
+# state in an sqlite database that survives stop/start.
+#   scripts/chain.sh start    start (waits until the RPC answers)
+#   scripts/chain.sh stop     stop; state is kept
+#   scripts/chain.sh status   running or not (exit 0 when running)
+#   scripts/chain.sh reset    stop and wipe the database: the next start is at genesis
+#   scripts/chain.sh logs     follow the log
+# Needs scripts/setup.sh (chopsticks) and scripts/build-runtime.sh (the chain spec).
+source "$(dirname "$0")/common.sh"
+
+CHAIN_DIR="$CMU_RUN/chain"
+CHAIN_DB="$CHAIN_DIR/db.sqlite"
+CHAIN_SPEC_STAMP="$CHAIN_DIR/spec.sha256"  # the spec the database was started from
+CHAIN_PID="$CMU_RUN/chain.pid"
+CHAIN_LOG="$CMU_LOGS/chain.log"
+CHAIN_CONFIG="$CMU_ROOT/runtime-config/chopsticks.yml"
+CHOPSTICKS="$CMU_NODE_MODULES/.bin/chopsticks"
+START_TIMEOUT="${CMU_CHAIN_START_TIMEOUT:-120}"
+
+# Whether the JSON-RPC on the port answers with this chain's genesis.
+rpc_ready() {
+  curl -sf -m 3 -H 'Content-Type: application/json' \
+    -d '{"id":1,"jsonrpc":"2.0","method":"chain_getBlockHash","params":[0]}' \
+    "http://127.0.0.1:$CHOPSTICKS_PORT" | grep -q '"result":"0x'
+}
+
+chain_start() {
+  if live_pid "$CHAIN_PID" >/dev/null; then
+    rpc_ready && { log "dev chain already running on ws://127.0.0.1:$CHOPSTICKS_PORT"; return 0; }
+    wait_for "$START_TIMEOUT" rpc_ready \
+      || die "the dev chain (pid $(live_pid "$CHAIN_PID")) does not answer; log: $CHAIN_LOG"
+    return 0
+  fi
+  [ -x "$CHOPSTICKS" ] || die "chopsticks is not installed; run scripts/setup.sh"
+  [ -s "$CMU_CHAIN_SPEC" ] || die "no chain spec at $CMU_CHAIN_SPEC; run scripts/build-runtime.sh"
+  port_open "$CHOPSTICKS_PORT" && die "port $CHOPSTICKS_PORT is used by another process; stop it or set CMU_CHAIN_PORT"
+
+  mkdir -p "$CHAIN_DIR"
+  local spec_hash resume=()
+  spec_hash="$(sha256sum "$CMU_CHAIN_SPEC" | cut -d' ' -f1)"
+  if [ -f "$CHAIN_DB" ]; then
+    if [ "$(cat "$CHAIN_SPEC_STAMP" 2>/dev/null)" = "$spec_hash" ]; then
+      resume=(--resume true)
+    else
+      # A new runtime build means a new genesis: the old blocks cannot continue it.
+      log "the chain spec changed since the database was created: starting from genesis (old database kept as $CHAIN_DB.old)"
+      mv -f "$CHAIN_DB" "$CHAIN_DB.old"
+    fi
+  fi
+  echo "$spec_hash" > "$CHAIN_SPEC_STAMP"
+
+  log "starting the dev chain on ws://127.0.0.1:$CHOPSTICKS_PORT (log: $CHAIN_LOG)"
+  printf '\n=== %s chain start %s\n' "$(date -Is)" "${resume[*]:-(genesis)}" >> "$CHAIN_LOG"
+  setsid "$CHOPSTICKS" --config "$CHAIN_CONFIG" --genesis "$CMU_CHAIN_SPEC" --db "$CHAIN_DB" \
+    --port "$CHOPSTICKS_PORT" "${resume[@]}" >> "$CHAIN_LOG" 2>&1 < /dev/null &
+  echo $! > "$CHAIN_PID"
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until rpc_ready; do
+    if ! live_pid "$CHAIN_PID" >/dev/null; then
+      rm -f "$CHAIN_PID"
+      tail -n 20 "$CHAIN_LOG" >&2
+      die "the dev chain exited during start; log: $CHAIN_LOG"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      chain_stop_quiet
+      die "the dev chain did not answer within ${START_TIMEOUT}s; log: $CHAIN_LOG"
+    fi
+    sleep 0.5
+  done
+  log "dev chain ready: ws://127.0.0.1:$CHOPSTICKS_PORT"
+}
+
+chain_stop_quiet() {
+  # chopsticks writes each block to the database as it is built; TERM lets it close cleanly.
+  stop_pidfile "$CHAIN_PID" 15
+}
+
+chain_stop() {
+  if live_pid "$CHAIN_PID" >/dev/null; then
+    chain_stop_quiet
+    log "dev chain stopped (state kept in $CHAIN_DB)"
+  else
+    rm -f "$CHAIN_PID"
+    log "dev chain is not running"
+  fi
+}
+
+chain_status() {
+  local pid
+  if pid="$(live_pid "$CHAIN_PID")" && rpc_ready; then
+    echo "dev chain: running (pid $pid) on ws://127.0.0.1:$CHOPSTICKS_PORT; db $CHAIN_DB; log $CHAIN_LOG"
+  elif [ -n "${pid:-}" ]; then
+    echo "dev chain: process $pid alive but RPC not answering; log $CHAIN_LOG"
+    return 1
+  else
+    echo "dev chain: stopped"
+    return 3
+  fi
+}
+
+chain_reset() {
+  chain_stop_quiet
+  rm -rf "$CHAIN_DIR"
+  log "dev chain reset: the next start begins at genesis"
+}
+
+case "${1:-}" in
+  start) chain_start ;;
+  stop) chain_stop ;;
+  status) chain_status ;;
+  reset) chain_reset ;;
+  logs) touch "$CHAIN_LOG"; exec tail -n 50 -f "$CHAIN_LOG" ;;
+  *) echo "usage: $0 {start|stop|status|reset|logs}" >&2; exit 2 ;;
+esac

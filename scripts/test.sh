@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs every CMU test: installs what is missing, builds the runtime wasm, runs the Rust
+# tests and lints, starts the dev chain and Kubo, then runs the Python tests and the
+# polkadot.js compatibility test against them. Prints a summary; exits non-zero if any
+# step failed. A step that runs no test counts as failed.
+#   scripts/test.sh [PYTEST_ARGS...]     e.g. scripts/test.sh -k smoke
+# Logs: ~/.cache/cmu/logs/test-<step>.log
+source "$(dirname "$0")/common.sh"
+cd "$CMU_ROOT"
+
+summary=()
+failed=0
+pytest_args=("$@")
+
+# Runs one step with its output in a log (and on screen); records the outcome.
+step() {
+  local name="$1"; shift
+  local logfile="$CMU_BUILD_LOGS/test-$name.log" start=$SECONDS rc=0
+  log "── $name: $*"
+  "$@" > >(tee "$logfile") 2>&1 || rc=$?
+  local took=$((SECONDS - start))
+  if [ "$rc" -eq 0 ]; then
+    summary+=("$(printf '  %-22s ok      %5ss' "$name" "$took")")
+  else
+    summary+=("$(printf '  %-22s FAILED  %5ss  (exit %s, log %s)' "$name" "$took" "$rc" "$logfile")")
+    failed=1
+  fi
+  return "$rc"
+}
+
+skip() {
+  summary+=("$(printf '  %-22s skipped        %s' "$1" "$2")")
+}
+
+# pytest exits 5 when it collected no test: that is a failure here, never a pass.
+run_pytest() {
+  local rc=0
+  "$CMU_VENV/bin/python" -m pytest -p no:cacheprovider "$@" || rc=$?
+  [ "$rc" -eq 5 ] && echo "pytest collected no tests: failing" >&2
+  return "$rc"
+}
+
+run_node_tests() {
+  local files
+  files=$(find "$CMU_ROOT/tests/js" -name '*.test.cjs' -o -name '*.test.js' -o -name '*.test.mjs' | sort)
+  [ -n "$files" ] || { echo "no node tests in tests/js: failing" >&2; return 1; }
+  # shellcheck disable=SC2086
+  NODE_PATH="$CMU_NODE_MODULES" node --test --test-reporter=spec $files
+}
+
+total_start=$SECONDS
+step setup bash scripts/setup.sh || true
+use_debian_rust
+if step build-runtime bash scripts/build-runtime.sh; then runtime_ok=1; else runtime_ok=0; fi
+
+step cargo-test-pallet cargo test --locked -p pallet-cmu || true
+step cargo-test-benchmarks cargo test --locked -p pallet-cmu --features runtime-benchmarks || true
+if [ "$runtime_ok" -eq 1 ]; then
+  step cargo-test-runtime cargo test --locked -p cmu-runtime || true
+else
+  skip cargo-test-runtime "(runtime build failed)"
+fi
+if cargo clippy --version >/dev/null 2>&1; then
+  step clippy cargo clippy --locked -p pallet-cmu -p cmu-runtime --all-targets -- -D warnings || true
+else
+  skip clippy "(cargo clippy not installed: apt-get install rust-web-clippy)"
+fi
+if cargo fmt --version >/dev/null 2>&1; then
+  step rustfmt cargo fmt --all --check || true
+else
+  skip rustfmt "(rustfmt not installed)"
+fi
+step ruff "$CMU_VENV/bin/ruff" check cmu_client offchain tests || true
+step mypy "$CMU_VENV/bin/mypy" --strict || true
+
+if [ "$runtime_ok" -eq 1 ] && step dev-network bash -c 'scripts/chain.sh start && scripts/ipfs.sh start'; then
+  step pytest run_pytest tests "${pytest_args[@]}" || true
+  step node-tests run_node_tests || true
+else
+  skip pytest "(dev network not running)"
+  skip node-tests "(dev network not running)"
+  failed=1
+fi
+
+echo
+echo "CMU test summary ($((SECONDS - total_start)) s):"
+printf '%s\n' "${summary[@]}"
+if [ "$failed" -ne 0 ]; then
+  echo "RESULT: FAILED"
+  exit 1
+fi
+echo "RESULT: all passed"

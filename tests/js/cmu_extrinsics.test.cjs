@@ -1,0 +1,192 @@
+// polkadot.js compatibility: every pallet-cmu extrinsic, utility.batchAll and Nfts.transfer
+// of a model, submitted with @polkadot/api to the live dev chain and checked on chain.
+//
+// Run: NODE_PATH=~/.cache/cmu/node_modules node --test tests/js/
+// (scripts/test.sh does this). The chain URL is $CMU_RPC_URL (default ws://127.0.0.1:9944).
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { ApiPromise, WsProvider } = require('@polkadot/api');
+const { Keyring } = require('@polkadot/keyring');
+
+const RPC_URL = process.env.CMU_RPC_URL || 'ws://127.0.0.1:9944';
+const UNIT = 10n ** 12n;
+const ROLE = { ADMIN: 1, CONTRIBUTOR: 2, TRAINER: 4, READER: 8 };
+
+const sha256 = (text) => '0x' + crypto.createHash('sha256').update(text).digest('hex');
+const fakeCid = (label) => 'bafkrei' + crypto.createHash('sha256').update(label).digest('hex').slice(0, 52);
+
+// Signs and submits `tx`, resolves with its events once it is in a block; rejects with the
+// decoded module error when the dispatch failed.
+function submit(api, tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        unsubscribe();
+        if (dispatchError.isModule) {
+          const { section, name, docs } = api.registry.findMetaError(dispatchError.asModule);
+          reject(new Error(`${tx.method.section}.${tx.method.method} failed: ${section}.${name}: ${docs.join(' ')}`));
+        } else {
+          reject(new Error(`${tx.method.section}.${tx.method.method} failed: ${dispatchError.toString()}`));
+        }
+      } else if (status.isInBlock || status.isFinalized) {
+        unsubscribe();
+        resolve(events.map(({ event }) => event));
+      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
+        unsubscribe();
+        reject(new Error(`${tx.method.section}.${tx.method.method}: transaction ${status.type}`));
+      }
+    })
+      .then((unsub) => { unsubscribe = unsub; })
+      .catch(reject);
+  });
+}
+
+function findEvent(events, section, method) {
+  const found = events.find((event) => event.section === section && event.method === method);
+  assert.ok(found, `expected event ${section}.${method}, got ${events.map((e) => `${e.section}.${e.method}`).join(', ')}`);
+  return found;
+}
+
+test('polkadot.js submits every pallet-cmu extrinsic', { timeout: 300_000 }, async (t) => {
+  const api = await ApiPromise.create({ provider: new WsProvider(RPC_URL), noInitWarn: true });
+  t.after(() => api.disconnect());
+
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const alice = keyring.addFromUri('//Alice');
+  // Fresh accounts per run, so runs never share nonces or state with other sessions.
+  const run = crypto.randomBytes(6).toString('hex');
+  const owner = keyring.addFromUri(`//Alice//cmu-js-${run}//owner`);
+  const contributor = keyring.addFromUri(`//Alice//cmu-js-${run}//contributor`);
+  const trainer = keyring.addFromUri(`//Alice//cmu-js-${run}//trainer`);
+  const reader = keyring.addFromUri(`//Alice//cmu-js-${run}//reader`);
+  const treasury = keyring.addFromUri(`//Alice//cmu-js-${run}//treasury`);
+
+  await t.test('utility.batchAll funds the accounts', async () => {
+    const transfers = [owner, contributor, trainer, reader, treasury].map((pair) =>
+      api.tx.balances.transferKeepAlive(pair.address, 1_000n * UNIT));
+    await submit(api, api.tx.utility.batchAll(transfers), alice);
+    const account = await api.query.system.account(trainer.address);
+    assert.equal(account.data.free.toBigInt(), 1_000n * UNIT);
+  });
+
+  let model;
+  await t.test('create_model', async () => {
+    const events = await submit(api, api.tx.cmu.createModel(fakeCid(`spec-${run}`), sha256(`spec-${run}`),
+      { visibility: 'Public', contributions: 'Open' }), owner);
+    model = findEvent(events, 'cmu', 'ModelCreated').data.model.toNumber();
+    const info = (await api.query.cmu.models(model)).unwrap();
+    assert.equal(info.metadata.specHash.toHex(), sha256(`spec-${run}`));
+    assert.equal(info.depositor.toString(), owner.address);
+  });
+
+  await t.test('set_model_metadata', async () => {
+    await submit(api, api.tx.cmu.setModelMetadata(model, fakeCid(`spec2-${run}`), sha256(`spec2-${run}`)), owner);
+    const info = (await api.query.cmu.models(model)).unwrap();
+    assert.equal(info.metadata.specCid.toUtf8(), fakeCid(`spec2-${run}`));
+  });
+
+  await t.test('set_access_policy', async () => {
+    await submit(api, api.tx.cmu.setAccessPolicy(model, { visibility: 'Permissioned', contributions: 'RoleRequired' }), owner);
+    const info = (await api.query.cmu.models(model)).unwrap();
+    assert.equal(info.policy.visibility.type, 'Permissioned');
+    assert.equal(info.policy.contributions.type, 'RoleRequired');
+  });
+
+  await t.test('set_slash_destination', async () => {
+    await submit(api, api.tx.cmu.setSlashDestination(model, { Account: treasury.address }), owner);
+    const info = (await api.query.cmu.models(model)).unwrap();
+    assert.equal(info.slashDestination.asAccount.toString(), treasury.address);
+  });
+
+  await t.test('grant_role', async () => {
+    await submit(api, api.tx.cmu.grantRole(model, contributor.address, ROLE.CONTRIBUTOR), owner);
+    await submit(api, api.tx.cmu.grantRole(model, trainer.address, ROLE.TRAINER), owner);
+    await submit(api, api.tx.cmu.grantRole(model, reader.address, ROLE.READER | ROLE.CONTRIBUTOR), owner);
+    assert.equal((await api.query.cmu.roles(model, trainer.address)).toJSON(), ROLE.TRAINER);
+    assert.equal((await api.query.cmu.roles(model, reader.address)).toJSON(), ROLE.READER | ROLE.CONTRIBUTOR);
+  });
+
+  await t.test('revoke_role', async () => {
+    await submit(api, api.tx.cmu.revokeRole(model, reader.address, ROLE.CONTRIBUTOR), owner);
+    assert.equal((await api.query.cmu.roles(model, reader.address)).toJSON(), ROLE.READER);
+  });
+
+  await t.test('freeze_model and thaw_model', async () => {
+    await submit(api, api.tx.cmu.freezeModel(model), owner);
+    assert.equal((await api.query.cmu.models(model)).unwrap().frozen.isTrue, true);
+    await assert.rejects(
+      submit(api, api.tx.cmu.submitContribution(model, fakeCid('frozen'), sha256('frozen'), 1), contributor),
+      /ModelFrozen/);
+    await submit(api, api.tx.cmu.thawModel(model), owner);
+    assert.equal((await api.query.cmu.models(model)).unwrap().frozen.isFalse, true);
+  });
+
+  const contributions = [];
+  await t.test('submit_contribution', async () => {
+    for (const label of ['good', 'bad', 'withdrawn']) {
+      const events = await submit(api, api.tx.cmu.submitContribution(model, fakeCid(`${label}-${run}`),
+        sha256(`${label}-${run}`), 10), contributor);
+      contributions.push(findEvent(events, 'cmu', 'ContributionSubmitted').data.contribution.toNumber());
+    }
+    const pending = await api.query.cmu.pendingContributions.keys(model);
+    assert.equal(pending.length, 3);
+  });
+
+  await t.test('withdraw_contribution', async () => {
+    await submit(api, api.tx.cmu.withdrawContribution(model, contributions[2]), contributor);
+    const record = (await api.query.cmu.contributions(model, contributions[2])).unwrap();
+    assert.equal(record.status.type, 'Withdrawn');
+  });
+
+  await t.test('publish_version with settlements', async () => {
+    const treasuryBefore = (await api.query.system.account(treasury.address)).data.free.toBigInt();
+    const events = await submit(api, api.tx.cmu.publishVersion(model, null, fakeCid(`v0-${run}`),
+      sha256(`v0-${run}`), sha256(`recipe-${run}`), [{ key: 'val_auc', value: 912_345_678 }],
+      [[contributions[0], 'Accept'], [contributions[1], { Reject: 'HarmsMetric' }]]), trainer);
+    const published = findEvent(events, 'cmu', 'VersionPublished');
+    assert.equal(published.data.version.toNumber(), 0);
+    findEvent(events, 'cmu', 'ContributionAccepted');
+    findEvent(events, 'cmu', 'ContributionRejected');
+    const version = (await api.query.cmu.versions(model, 0)).unwrap();
+    assert.equal(version.artifactHash.toHex(), sha256(`v0-${run}`));
+    assert.equal(version.metrics[0].value.toNumber(), 912_345_678);
+    const rejected = (await api.query.cmu.contributions(model, contributions[1])).unwrap();
+    assert.equal(rejected.status.asRejected.type, 'HarmsMetric');
+    const treasuryAfter = (await api.query.system.account(treasury.address)).data.free.toBigInt();
+    assert.ok(treasuryAfter > treasuryBefore, 'the rejected deposit goes to the slash destination');
+
+    await submit(api, api.tx.cmu.publishVersion(model, 0, fakeCid(`v1-${run}`), sha256(`v1-${run}`),
+      sha256(`recipe-${run}`), [], []), trainer);
+    assert.equal((await api.query.cmu.models(model)).unwrap().head.unwrap().toNumber(), 1);
+  });
+
+  await t.test('set_head', async () => {
+    const events = await submit(api, api.tx.cmu.setHead(model, 0, 7), owner);
+    assert.equal(findEvent(events, 'cmu', 'HeadSet').data.reason.toNumber(), 7);
+    assert.equal((await api.query.cmu.models(model)).unwrap().head.unwrap().toNumber(), 0);
+  });
+
+  await t.test('deprecate_version', async () => {
+    await submit(api, api.tx.cmu.deprecateVersion(model, 1), owner);
+    assert.equal((await api.query.cmu.versions(model, 1)).unwrap().status.type, 'Deprecated');
+  });
+
+  await t.test('revoke_version', async () => {
+    await submit(api, api.tx.cmu.revokeVersion(model, 1), owner);
+    assert.equal((await api.query.cmu.versions(model, 1)).unwrap().status.type, 'Revoked');
+  });
+
+  await t.test('Nfts.transfer hands the model over', async () => {
+    const collection = (await api.query.cmu.modelCollection()).unwrap();
+    await submit(api, api.tx.nfts.transfer(collection, model, reader.address), owner);
+    const item = (await api.query.nfts.item(collection, model)).unwrap();
+    assert.equal(item.owner.toString(), reader.address);
+    // The new owner now administers the model; the old one does not.
+    await submit(api, api.tx.cmu.freezeModel(model), reader);
+    await assert.rejects(submit(api, api.tx.cmu.thawModel(model), owner), /NotAdmin/);
+  });
+});
