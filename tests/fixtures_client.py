@@ -1,9 +1,9 @@
 """Fixtures and helpers for the cmu_client and `cmu` CLI tests.
 
 Pure helpers (a spec, CSV rows, a trained LightGBM artifact) need nothing running. The
-fixtures named ``client_*`` talk to the live dev chain (``$CMU_RPC_URL``, default
-ws://127.0.0.1:9944) and Kubo (``$CMU_IPFS_API``, default /ip4/127.0.0.1/tcp/5001); when
-either is down they fail with the command that starts it, they never skip.
+fixtures named ``client_*`` talk to the live dev chain and Kubo that conftest's
+``dev_chain_url`` / ``ipfs_api`` start or check; when either is unusable they fail with the
+command that starts it, they never skip.
 
 Every session signs with its own accounts derived from //Alice and funded by her at the
 start, so concurrent sessions and earlier runs never share nonces or state.
@@ -130,8 +130,9 @@ def ipfs_put(settings: IpfsSettings, raw: bytes) -> StoredObject:
 
 
 @pytest.fixture(scope="session")
-def client_ipfs() -> IpfsSettings:
-    settings = IpfsSettings.from_env()
+def client_ipfs(ipfs_api: str) -> IpfsSettings:
+    """Kubo, as started (or checked) by conftest's ``ipfs_api``."""
+    settings = IpfsSettings.from_env(ipfs_api)
 
     async def probe() -> str:
         async with IpfsStore(settings) as store:
@@ -146,8 +147,9 @@ def client_ipfs() -> IpfsSettings:
 
 
 @pytest.fixture(scope="session")
-def client_chain() -> Iterator[CmuChain]:
-    chain = CmuChain(ChainConnection(ChainSettings.from_env()))
+def client_chain(dev_chain_url: str) -> Iterator[CmuChain]:
+    """The dev chain, as started (or checked) by conftest's ``dev_chain_url``."""
+    chain = CmuChain(ChainConnection(ChainSettings.from_env(dev_chain_url)))
     try:
         chain.ensure_runtime()
     except CmuError as exc:
