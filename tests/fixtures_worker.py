@@ -258,21 +258,20 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
-# Registered under the names tests use as parameters; test modules import the functions
-# (``from fixtures_worker import chain_fixture, store_fixture``) so pytest finds them.
+# tests/conftest.py loads this module as a plugin, so these fixtures need no import.
 @pytest.fixture(scope="session", name="live_chain")
-def chain_fixture() -> Iterator[CmuChain]:
+def chain_fixture(dev_chain_url: str) -> Iterator[CmuChain]:
     """One connection to the dev chain for the whole session."""
-    chain = CmuChain(ChainConnection(ChainSettings.from_env()))
+    chain = CmuChain(ChainConnection(ChainSettings.from_env(dev_chain_url)))
     chain.ensure_runtime()
     yield chain
     chain.close()
 
 
 @pytest.fixture(name="live_store")
-async def store_fixture() -> AsyncIterator[IpfsStore]:
+async def store_fixture(ipfs_api: str) -> AsyncIterator[IpfsStore]:
     """An open IPFS store on the dev Kubo."""
-    async with IpfsStore(IpfsSettings.from_env()) as store:
+    async with IpfsStore(IpfsSettings.from_env(ipfs_api)) as store:
         yield store
 
 

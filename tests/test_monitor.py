@@ -10,11 +10,9 @@ from pathlib import Path
 
 from fixtures_worker import (
     CONTRIBUTOR_URIS,
-    chain_fixture,  # noqa: F401 - pytest fixture
     contribute,
     create_live_model,
     run_worker,
-    store_fixture,  # noqa: F401 - pytest fixture
     subprocess_env,
 )
 from rich.console import Console

@@ -11,13 +11,11 @@ from pathlib import Path
 
 from fixtures_worker import (
     CONTRIBUTOR_URIS,
-    chain_fixture,  # noqa: F401 - pytest fixture
     contribute,
     create_live_model,
     inputs_for,
     run_worker,
     signer,
-    store_fixture,  # noqa: F401 - pytest fixture
     subprocess_env,
 )
 

@@ -18,12 +18,10 @@ from pathlib import Path
 import pytest
 from fixtures_worker import (
     CONTRIBUTOR_URIS,
-    chain_fixture,  # noqa: F401 - pytest fixture
     contribute,
     create_live_model,
     local_model,
     signer,
-    store_fixture,  # noqa: F401 - pytest fixture
     subprocess_env,
     worker_command,
 )

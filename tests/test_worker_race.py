@@ -18,12 +18,10 @@ from fixtures_worker import (
     CONTRIBUTOR_URIS,
     SECOND_TRAINER_URI,
     TRAINER_URI,
-    chain_fixture,  # noqa: F401 - pytest fixture
     contribute,
     create_live_model,
     inputs_for,
     signer,
-    store_fixture,  # noqa: F401 - pytest fixture
     subprocess_env,
     worker_command,
 )

@@ -11,12 +11,10 @@ import lightgbm
 from fixtures_worker import (
     CONTRIBUTOR_URIS,
     TRAINER_URI,
-    chain_fixture,  # noqa: F401 - pytest fixture
     contribute,
     create_live_model,
     run_worker,
     signer,
-    store_fixture,  # noqa: F401 - pytest fixture
 )
 
 from cmu_client import history
