@@ -109,6 +109,8 @@ def default_state_dir(address: str) -> Path:
 
 
 def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from cmu_client.chain import CmuChain
+    from cmu_client.connection import ChainConnection
     from cmu_client.ipfs import IpfsStore
     from offchain.rounds import RoundLimits
     from offchain.worker import Worker, WorkerConfig
@@ -119,7 +121,8 @@ def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
         stream=sys.stderr,
     )
     signer = ctx.signer()
-    chain = ctx.chain()
+    # Not ctx.chain(): that fails at once when the chain is down; the worker waits for it.
+    chain = CmuChain(ChainConnection(ctx.chain_settings()))
     config = WorkerConfig(
         state_dir=Path(args.state_dir).expanduser()
         if args.state_dir
@@ -140,7 +143,10 @@ def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
                 loop.add_signal_handler(sig, worker.stop)
             await worker.run()
 
-    ctx.run(serve())
+    try:
+        ctx.run(serve())
+    finally:
+        chain.close()
     return 0
 
 

@@ -10,6 +10,7 @@ import asyncio
 import functools
 import hashlib
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -278,3 +279,54 @@ async def store_fixture(ipfs_api: str) -> AsyncIterator[IpfsStore]:
 def inputs_for(store: IpfsStore) -> Inputs:
     """A fresh (empty-cache) fetcher on ``store``."""
     return Inputs(store)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class TcpForwarder:
+    """Forwards a local port to a real service; stopping it is an outage of that service.
+
+    Nothing is imitated: bytes go to the real chain or Kubo unchanged.
+    """
+
+    def __init__(self, port: int, target_host: str, target_port: int) -> None:
+        self.port = port
+        self.target = (target_host, target_port)
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._writers):
+                writer.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+                self._writers.discard(dst)
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
