@@ -42,10 +42,17 @@ wait_for() {
 # PATH. substrate-wasm-builder drops RUSTC for its nested build, so with rustup's proxies
 # first the nested build would silently use rustup's toolchain, which has no wasm target.
 # Rust >= 1.96 no longer passes --allow-undefined to wasm-ld; host functions are imports.
+# The target dir lives outside the clone, so substrate-wasm-builder cannot find the
+# workspace's Cargo.lock by walking up from it: the hint makes the wasm build use the
+# pinned versions instead of resolving the newest ones.
+# WASM_BUILD_TYPE=release: the wasm is always built optimised, and also compacted and
+# compressed although the native side (chain spec tool, tests) uses the dev profile.
 # Every cargo call must use the same environment, or cargo re-runs the wasm build.
 use_debian_rust() {
+  export WASM_BUILD_TYPE=release
   export PATH="/usr/bin:$PATH"
   export WASM_BUILD_RUSTFLAGS="-C link-arg=--import-undefined"
+  export WASM_BUILD_WORKSPACE_HINT="$CMU_ROOT"
   unset RUSTC RUSTC_BOOTSTRAP RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
 }
 

@@ -23,7 +23,7 @@ pub mod chain_spec;
 pub mod configs;
 pub mod genesis;
 
-use alloc::borrow::Cow;
+use alloc::{borrow::Cow, vec::Vec};
 use polkadot_sdk::{
 	frame_executive, frame_metadata_hash_extension, frame_support, frame_system, pallet_balances,
 	pallet_nfts, pallet_sudo, pallet_timestamp, pallet_transaction_payment, pallet_utility,

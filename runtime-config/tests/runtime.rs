@@ -10,10 +10,7 @@ use cmu_runtime::{
 use codec::Decode;
 use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
 use polkadot_sdk::{
-	frame_support::{
-		assert_noop, assert_ok,
-		traits::{fungible::InspectHold, Get},
-	},
+	frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold},
 	frame_system, pallet_balances, pallet_nfts, pallet_sudo,
 	sp_genesis_builder::PresetId,
 	sp_io::TestExternalities,
@@ -173,7 +170,8 @@ fn metadata_shows_pallets_extensions_and_runtime_apis() {
 fn models_are_nfts_that_move_with_nfts_transfer() {
 	dev_externalities().execute_with(|| {
 		let model = create_model(&alice());
-		let collection = pallet_cmu::ModelCollection::<Runtime>::get().expect("created on first use");
+		let collection =
+			pallet_cmu::ModelCollection::<Runtime>::get().expect("created on first use");
 		assert_eq!(pallet_nfts::Item::<Runtime>::get(collection, model).unwrap().owner, alice());
 		assert_eq!(Cmu::model_owner(model), Some(alice()));
 		let deposit = <Runtime as pallet_cmu::Config>::ModelDeposit::get();

@@ -18,30 +18,47 @@ const ROLE = { ADMIN: 1, CONTRIBUTOR: 2, TRAINER: 4, READER: 8 };
 const sha256 = (text) => '0x' + crypto.createHash('sha256').update(text).digest('hex');
 const fakeCid = (label) => 'bafkrei' + crypto.createHash('sha256').update(label).digest('hex').slice(0, 52);
 
+// Next nonce per account, counted here: right after a block is announced, chopsticks may
+// still answer system_accountNextIndex from the parent state, which would reuse a nonce.
+const nonces = new Map();
+
+async function nextNonce(api, signer) {
+  if (!nonces.has(signer.address)) {
+    nonces.set(signer.address, (await api.rpc.system.accountNextIndex(signer.address)).toNumber());
+  }
+  const nonce = nonces.get(signer.address);
+  nonces.set(signer.address, nonce + 1);
+  return nonce;
+}
+
 // Signs and submits `tx`, resolves with its events once it is in a block; rejects with the
 // decoded module error when the dispatch failed.
-function submit(api, tx, signer) {
+async function submit(api, tx, signer) {
+  const nonce = await nextNonce(api, signer);
+  const label = `${tx.method.section}.${tx.method.method}`;
   return new Promise((resolve, reject) => {
     let unsubscribe = () => {};
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    // A transaction that never made it into a block did not use its nonce: ask again.
+    const rejectUnincluded = (error) => { nonces.delete(signer.address); reject(error); };
+    tx.signAndSend(signer, { nonce }, ({ status, events, dispatchError }) => {
       if (dispatchError) {
         unsubscribe();
         if (dispatchError.isModule) {
           const { section, name, docs } = api.registry.findMetaError(dispatchError.asModule);
-          reject(new Error(`${tx.method.section}.${tx.method.method} failed: ${section}.${name}: ${docs.join(' ')}`));
+          reject(new Error(`${label} failed: ${section}.${name}: ${docs.join(' ')}`));
         } else {
-          reject(new Error(`${tx.method.section}.${tx.method.method} failed: ${dispatchError.toString()}`));
+          reject(new Error(`${label} failed: ${dispatchError.toString()}`));
         }
       } else if (status.isInBlock || status.isFinalized) {
         unsubscribe();
         resolve(events.map(({ event }) => event));
       } else if (status.isInvalid || status.isDropped || status.isUsurped) {
         unsubscribe();
-        reject(new Error(`${tx.method.section}.${tx.method.method}: transaction ${status.type}`));
+        rejectUnincluded(new Error(`${label}: transaction ${status.type}`));
       }
     })
       .then((unsub) => { unsubscribe = unsub; })
-      .catch(reject);
+      .catch(rejectUnincluded);
   });
 }
 
