@@ -30,7 +30,7 @@ def build(chain: CmuChain, versions: int) -> int:
     decimals = chain.info().token_decimals
     deposit = chain.info().version_deposit
     chain.transfer_balance(keypair_from_uri("//Alice"), owner.ss58_address,
-                           100_000 * 10**decimals + deposit * versions * 2)
+                           2_000 * 10**decimals + deposit * versions * 2)
     model, _ = chain.create_model(owner, "bafkreibenchmarkspec", bytes(32))
     # The owner holds every role implicitly, Trainer included: it publishes itself.
     artifact = "bafkreibenchmarkartifact"

@@ -75,7 +75,7 @@ def main() -> None:
     owner = keypair_from_uri(f"//Alice//bench-submit-{secrets.token_hex(3)}")
     decimals = chain.info().token_decimals
     chain.transfer_balance(keypair_from_uri("//Alice"), owner.ss58_address,
-                           100_000 * 10**decimals)
+                           2_000 * 10**decimals)
     models = [fresh_model(chain, owner) for _ in range(3)]
     tag = secrets.token_hex(3)
     n = args.calls

@@ -68,6 +68,12 @@ def _roles(roles: RoleSet) -> int:
     return value
 
 
+def _bounded(items: list[Any]) -> tuple[list[Any]]:
+    # A BoundedVec is a one-field tuple struct in the metadata; scalecodec would read a bare
+    # list as that tuple's fields, so the list goes inside a 1-tuple.
+    return (items,)
+
+
 def _account(address: str) -> dict[str, str]:
     # AccountIdLookup: the MultiAddress::Id variant.
     return {"Id": address}
@@ -144,12 +150,12 @@ def publish_version(
         "artifact_cid": _cid(artifact_cid, "artifact CID"),
         "artifact_hash": _hash32(artifact_hash, "artifact hash"),
         "recipe_hash": _hash32(recipe_hash, "recipe hash"),
-        "metrics": [
+        "metrics": _bounded([
             {"key": "0x" + m.key.encode("utf-8").hex(), "value": m.value} for m in metrics
-        ],
-        "settlements": [
+        ]),
+        "settlements": _bounded([
             (_u32(cid, "contribution"), verdict.to_scale()) for cid, verdict in settlements
-        ],
+        ]),
     })
 
 

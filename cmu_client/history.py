@@ -206,7 +206,9 @@ def lineage_via_api(
 
 
 def pending_via_api(chain: CmuChain, model: ModelId) -> list[Contribution]:
-    """Pending contributions from ``CmuApi.pending_contributions`` (one call)."""
+    """Pending contributions from ``CmuApi.pending_contributions`` (one call), by id."""
     raw = chain.state_call("CmuApi_pending_contributions", struct.pack("<I", model))
     items = _decode_id_record_list(chain, raw, chain.value_type("Contributions"))
-    return [decode.contribution(model, cid, value) for cid, value in items]
+    # The runtime returns storage (hash) order; callers get id order, as everywhere else.
+    return sorted((decode.contribution(model, cid, value) for cid, value in items),
+                  key=lambda c: c.id)

@@ -187,6 +187,14 @@ class Submitter:
 
     # -- waiting for blocks -------------------------------------------------------
 
+    def _account_nonce_at(self, block_hash: str) -> int:
+        def action(substrate: Any) -> int:
+            info = substrate.query("System", "Account", [self.signer.ss58_address],
+                                   block_hash=block_hash)
+            return int(info.value["nonce"])
+
+        return self.connection.run(action, what="account nonce read")
+
     def _await(
         self, window: list[_InFlight], scanned: int, results: dict[int, ExtrinsicResult]
     ) -> int:
@@ -195,14 +203,8 @@ class Submitter:
         waiting = {item.extrinsic_hash: item for item in window}
         deadline = time.monotonic() + self.inclusion_timeout
         delay = 0.01
-        last_pool_check = time.monotonic()
+        last_nonce_check = time.monotonic()
         while waiting:
-            pool = None
-            if time.monotonic() - last_pool_check > 2.0:
-                # Snapshot the pool before reading blocks: anything in neither the pool
-                # nor a block up to the head read after it was dropped.
-                pool = self.blocks.pending_hashes()
-                last_pool_check = time.monotonic()
             head = self.blocks.head_number()
             for block in self.blocks.blocks_between(scanned + 1, head):
                 found = [h for h in block.extrinsic_hashes if h in waiting]
@@ -216,15 +218,19 @@ class Submitter:
                 scanned = block.number
             if not waiting:
                 break
-            if pool is not None:
-                dropped = [h for h in waiting if h not in pool]
+            if time.monotonic() - last_nonce_check > 2.0:
+                # Every block up to `scanned` has been read: if the account's nonce there
+                # has passed an extrinsic's nonce, another extrinsic used it and ours can
+                # never be included. (Pool listings are not reliable on every node.)
+                last_nonce_check = time.monotonic()
+                used = self._account_nonce_at(self.blocks.hash_of(scanned))
+                dropped = [h for h, item in waiting.items() if item.nonce < used]
                 if dropped:
                     self.reset_nonce()
                     raise TransactionRejectedError(
-                        f"{len(dropped)} extrinsic(s) left the pool without being included "
-                        f"(first: {dropped[0]})",
-                        "the pool dropped them (invalid after earlier ones?); check the "
-                        "account's balance and retry",
+                        f"{len(dropped)} extrinsic(s) will never be included: their nonce was "
+                        f"used by another extrinsic from the same key (first: {dropped[0]})",
+                        "another process signs with this key; retry (the nonce is refreshed)",
                     )
             if time.monotonic() > deadline:
                 self.reset_nonce()

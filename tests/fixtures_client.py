@@ -181,7 +181,7 @@ def client_accounts(client_chain: CmuChain) -> Accounts:
     keys = {role: keypair_from_uri(f"//Alice//{tag}//{role}")
             for role in ("owner", "admin", "trainer", "contributor", "outsider", "poor")}
     info = client_chain.info()
-    amount = 100_000 * 10 ** info.token_decimals
+    amount = 1_000 * 10 ** info.token_decimals  # deposits are 1-10 CMU; Alice is shared
     alice = keypair_from_uri("//Alice")
     funding = [calls.balances_transfer(k.ss58_address, amount)
                for role, k in keys.items() if role != "poor"]

@@ -58,7 +58,7 @@ def test_call_arguments_are_checked_before_signing() -> None:
                                  [(1, Verdict.accept()),
                                   (2, Verdict.reject(RejectionReason.HARMS_METRIC))])
     assert call.args["expected_parent"] is None
-    assert call.args["settlements"] == [(1, "Accept"), (2, {"Reject": "HarmsMetric"})]
+    assert call.args["settlements"] == ([(1, "Accept"), (2, {"Reject": "HarmsMetric"})],)
     assert call.args["artifact_cid"] == "0x" + b"bafkreiabc".hex()
     with pytest.raises(UsageError, match="32 bytes"):
         calls.submit_contribution(1, "bafkreiabc", b"short", 10)
