@@ -38,11 +38,11 @@ chain_start() {
   port_open "$CHOPSTICKS_PORT" && die "port $CHOPSTICKS_PORT is used by another process; stop it or set CMU_CHAIN_PORT"
 
   mkdir -p "$CHAIN_DIR"
-  local spec_hash resume=()
+  local spec_hash resume=""
   spec_hash="$(sha256sum "$CMU_CHAIN_SPEC" | cut -d' ' -f1)"
   if [ -f "$CHAIN_DB" ]; then
     if [ "$(cat "$CHAIN_SPEC_STAMP" 2>/dev/null)" = "$spec_hash" ]; then
-      resume=(--resume true)
+      resume="resume: true"
     else
       # A new runtime build means a new genesis: the old blocks cannot continue it.
       log "the chain spec changed since the database was created: starting from genesis (old database kept as $CHAIN_DB.old)"
@@ -50,11 +50,15 @@ chain_start() {
     fi
   fi
   echo "$spec_hash" > "$CHAIN_SPEC_STAMP"
+  # `--resume true` on the command line is a string that chopsticks' schema rejects; in a
+  # config file it is a boolean. So this run's config is the repo's plus that line.
+  local run_config="$CHAIN_DIR/chopsticks.run.yml"
+  { cat "$CHAIN_CONFIG"; [ -z "$resume" ] || printf '%s\n' "$resume"; } > "$run_config"
 
   log "starting the dev chain on ws://127.0.0.1:$CHOPSTICKS_PORT (log: $CHAIN_LOG)"
-  printf '\n=== %s chain start %s\n' "$(date -Is)" "${resume[*]:-(genesis)}" >> "$CHAIN_LOG"
-  setsid "$CHOPSTICKS" --config "$CHAIN_CONFIG" --genesis "$CMU_CHAIN_SPEC" --db "$CHAIN_DB" \
-    --port "$CHOPSTICKS_PORT" "${resume[@]}" >> "$CHAIN_LOG" 2>&1 < /dev/null &
+  printf '\n=== %s chain start %s\n' "$(date -Is)" "${resume:-(from genesis)}" >> "$CHAIN_LOG"
+  setsid "$CHOPSTICKS" --config "$run_config" --genesis "$CMU_CHAIN_SPEC" --db "$CHAIN_DB" \
+    --port "$CHOPSTICKS_PORT" >> "$CHAIN_LOG" 2>&1 < /dev/null &
   echo $! > "$CHAIN_PID"
   local deadline=$((SECONDS + START_TIMEOUT))
   until rpc_ready; do
