@@ -15,6 +15,7 @@ import asyncio
 import csv
 import functools
 import io
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -274,11 +275,19 @@ def run_cli(*args: str, stdin: str = "") -> CliResult:
     from cmu_client.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    old_stdin = sys.stdin
+    old_stdin, old_columns = sys.stdin, os.environ.get("COLUMNS")
     sys.stdin = io.StringIO(stdin)
+    os.environ["COLUMNS"] = "250"  # tables unwrapped, as on a wide terminal
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse refusing the arguments
+                code = exit_.code if isinstance(exit_.code, int) else 2
     finally:
         sys.stdin = old_stdin
+        if old_columns is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = old_columns
     return CliResult(code, out.getvalue(), err.getvalue())
