@@ -509,7 +509,12 @@ class RoundRunner:
     ) -> RoundResult:
         decisions = tuple(Decision(c, _verdict(label), "") for c, label in checkpoint.settlements)
         return RoundResult(
-            model_id, Outcome.PUBLISHED, version_id, decisions, timings=dict(watch.seconds)
+            model_id,
+            Outcome.PUBLISHED,
+            version_id,
+            decisions,
+            timings=dict(watch.seconds),
+            card_cid=checkpoint.card_cid,
         )
 
 
