@@ -170,14 +170,17 @@ class Worker:
             model = await self._chain(self.chain.model_or_none, model_id)
             if model is None or model.frozen or model.head is None:
                 continue
-            if model.pending_contributions == 0:
+            # A checkpoint left by an interrupted round is settled first, even with nothing
+            # pending (its version may have landed just before the crash).
+            interrupted = self.runner.checkpoints.load(model_id) is not None
+            if model.pending_contributions == 0 and not interrupted:
                 self._pending_since.pop(model_id, None)
                 continue
-            waiting = True
+            waiting = waiting or model.pending_contributions > 0
             if time.monotonic() < self._paused_until.get(model_id, 0.0):
                 continue
             first_seen = self._pending_since.setdefault(model_id, time.monotonic())
-            if time.monotonic() - first_seen < self.config.settle_seconds:
+            if not interrupted and time.monotonic() - first_seen < self.config.settle_seconds:
                 continue
             await self._round(model_id)
             ran = True
