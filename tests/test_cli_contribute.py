@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ def test_frozen_model_is_refused_before_upload(client_env: Accounts, client_chai
     model = client_new_model().id
     client_chain.freeze_model(client_env.owner, model)
     data = tmp_path / "fresh.csv"
-    data.write_bytes(csv_rows(30, seed=31))
+    data.write_bytes(csv_rows(30, seed=secrets.randbelow(10**9)))  # unpinned so far
     refused = run_cli("contribute", "register", str(model), str(data), "--key",
                       client_env.uri("contributor"))
     assert refused.code == 4
@@ -124,7 +125,7 @@ def test_role_required_model_refuses_non_contributors(
     model = client_new_model(policy=AccessPolicy(Visibility.PUBLIC,
                                                  ContributionMode.ROLE_REQUIRED)).id
     data = tmp_path / "fresh.csv"
-    data.write_bytes(csv_rows(25, seed=32))
+    data.write_bytes(csv_rows(25, seed=secrets.randbelow(10**9)))  # unpinned so far
     refused = run_cli("contribute", "register", str(model), str(data), "--key",
                       client_env.uri("outsider"))
     assert refused.code == 4 and "Cmu.NotContributor" in refused.err
