@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Runs every CMU test: installs what is missing, builds the runtime wasm, runs the Rust
-# tests and lints, starts the dev chain and Kubo, then runs the Python tests and the
+# tests and lints, starts a dev chain and Kubo, then runs the Python tests and the
 # polkadot.js compatibility test against them. Prints a summary; exits non-zero if any
 # step failed. A step that runs no test counts as failed.
 #   scripts/test.sh [PYTEST_ARGS...]     e.g. scripts/test.sh -k smoke
 # Logs: ~/.cache/cmu/logs/test-<step>.log
+#
+# The tests get a network of their own: a chain from genesis and an empty Kubo on free
+# ports, under ~/.cache/cmu/run-test/<pid>, stopped and removed at the end (its logs are
+# kept in ~/.cache/cmu/logs/test-network/ when a step failed). So a run never sees state
+# left by an earlier run, and never races a demo or another session on the dev network
+# (tests use the well-known dev accounts). CMU_TEST_NETWORK=shared uses the regular dev
+# network (scripts/chain.sh and scripts/ipfs.sh defaults) instead.
 source "$(dirname "$0")/common.sh"
 cd "$CMU_ROOT"
 
@@ -48,6 +55,38 @@ run_node_tests() {
   NODE_PATH="$CMU_NODE_MODULES" node --test --test-reporter=spec $files
 }
 
+# Free TCP ports on 127.0.0.1, one per argument.
+free_ports() {
+  python3 - "$@" <<'PY'
+import socket, sys
+socks = []
+for _ in sys.argv[1:]:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+
+if [ "${CMU_TEST_NETWORK:-own}" != "shared" ]; then
+  export CMU_RUN="$CMU_CACHE/run-test/$$"
+  read -r CMU_CHAIN_PORT CMU_IPFS_API_PORT CMU_IPFS_GATEWAY_PORT < <(free_ports chain api gateway)
+  export CMU_CHAIN_PORT CMU_IPFS_API_PORT CMU_IPFS_GATEWAY_PORT
+  rm -rf "$CMU_RUN"
+  stop_test_network() {
+    CMU_RUN="$CMU_RUN" bash scripts/chain.sh stop >/dev/null 2>&1 || true
+    CMU_RUN="$CMU_RUN" bash scripts/ipfs.sh stop >/dev/null 2>&1 || true
+    if [ "${failed:-1}" -ne 0 ] && [ -d "$CMU_RUN/logs" ]; then
+      rm -rf "$CMU_BUILD_LOGS/test-network"
+      cp -r "$CMU_RUN/logs" "$CMU_BUILD_LOGS/test-network"
+    fi
+    rm -rf "$CMU_RUN"
+  }
+  trap stop_test_network EXIT
+fi
+export CMU_RPC_URL="ws://127.0.0.1:${CMU_CHAIN_PORT:-9944}"
+export CMU_IPFS_API="/ip4/127.0.0.1/tcp/${CMU_IPFS_API_PORT:-5001}"
+
 total_start=$SECONDS
 step setup bash scripts/setup.sh || true
 use_debian_rust
@@ -83,7 +122,7 @@ else
 fi
 
 echo
-echo "CMU test summary ($((SECONDS - total_start)) s):"
+echo "CMU test summary ($((SECONDS - total_start)) s; network $CMU_RPC_URL, Kubo $CMU_IPFS_API):"
 printf '%s\n' "${summary[@]}"
 if [ "$failed" -ne 0 ]; then
   echo "RESULT: FAILED"
