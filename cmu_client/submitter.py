@@ -32,6 +32,9 @@ from cmu_client.types import CallResult, ChainEvent, ExtrinsicResult
 
 log = logging.getLogger(__name__)
 
+#: How often a call whose nonce another process took is signed and sent again.
+RESEND_ATTEMPTS = 3
+
 #: Pool errors that mean "your nonce is out of step": refresh it and sign again.
 _NONCE_MARKERS = ("outdated", "stale", "priority is too low", "already imported")
 
@@ -147,10 +150,13 @@ class Submitter:
         Returns one result per call, in order. A call that failed on chain has
         ``success=False`` and its ChainError in ``error``; nothing is raised for it. A
         call the pool refused raises TransactionRejectedError after the calls already
-        in flight have landed.
+        in flight have landed. When another process signing with the same key takes a
+        nonce first, the calls that lost their nonce (and so never ran) are signed again
+        with fresh nonces and sent after the others, up to ``RESEND_ATTEMPTS`` times.
         """
         results: dict[int, ExtrinsicResult] = {}
         queue = list(enumerate(calls))
+        resent: dict[int, int] = {}
         start = self.blocks.head_number()
         refused: CmuError | None = None
         while queue:
@@ -166,7 +172,18 @@ class Submitter:
                 queue.pop(0)
                 window.append(_InFlight(index, call, nonce, ext_hash))
             if window:
-                start = self._await(window, start, results)
+                start, lost = self._await(window, start, results)
+                for item in lost:
+                    resent[item.index] = resent.get(item.index, 0) + 1
+                    if resent[item.index] > RESEND_ATTEMPTS:
+                        raise TransactionRejectedError(
+                            f"{item.call.name} lost its nonce to another extrinsic from the "
+                            f"same key {RESEND_ATTEMPTS + 1} times",
+                            "another process signs with this key; use a key of its own",
+                        )
+                    log.info("nonce %d of %s was taken by another extrinsic; resending",
+                             item.nonce, item.call.name)
+                    queue.append((item.index, item.call))
             if refused is not None:
                 break
         if refused is not None:
@@ -197,10 +214,12 @@ class Submitter:
 
     def _await(
         self, window: list[_InFlight], scanned: int, results: dict[int, ExtrinsicResult]
-    ) -> int:
-        """Read new blocks until every extrinsic of ``window`` is found; returns the
-        last block number read."""
+    ) -> tuple[int, list[_InFlight]]:
+        """Read new blocks until every extrinsic of ``window`` is found or provably lost
+        (its nonce used by another extrinsic); returns the last block number read and the
+        lost ones, which never ran."""
         waiting = {item.extrinsic_hash: item for item in window}
+        lost_so_far: list[_InFlight] = []
         deadline = time.monotonic() + self.inclusion_timeout
         delay = 0.01
         last_nonce_check = time.monotonic()
@@ -224,14 +243,12 @@ class Submitter:
                 # never be included. (Pool listings are not reliable on every node.)
                 last_nonce_check = time.monotonic()
                 used = self._account_nonce_at(self.blocks.hash_of(scanned))
-                dropped = [h for h, item in waiting.items() if item.nonce < used]
-                if dropped:
+                lost = [item for item in waiting.values() if item.nonce < used]
+                if lost:
                     self.reset_nonce()
-                    raise TransactionRejectedError(
-                        f"{len(dropped)} extrinsic(s) will never be included: their nonce was "
-                        f"used by another extrinsic from the same key (first: {dropped[0]})",
-                        "another process signs with this key; retry (the nonce is refreshed)",
-                    )
+                    for item in lost:
+                        del waiting[item.extrinsic_hash]
+                    lost_so_far.extend(lost)
             if time.monotonic() > deadline:
                 self.reset_nonce()
                 raise ChainTimeoutError(
@@ -241,7 +258,7 @@ class Submitter:
                 )
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
-        return scanned
+        return scanned, lost_so_far
 
     def _result(
         self,
