@@ -2,7 +2,7 @@
 
 Run against the dev chain (scripts/chain.sh start):
 
-    ~/.cache/cmu/venv/bin/python benchmarks/bench_submit.py [--calls 200] [--in-flight 32]
+    ~/.cache/cmu/venv/bin/python benchmarks/bench_submit.py [--calls 100] [--in-flight 32]
 
 Every variant grants a role to ``--calls`` distinct accounts on its own fresh model, so
 the work per call is identical. The baseline is the textbook loop:
@@ -65,7 +65,7 @@ def timed(label: str, action: Callable[[], None], count: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--rpc", default=None)

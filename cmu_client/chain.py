@@ -70,6 +70,7 @@ class CmuChain:
     def __init__(self, connection: ChainConnection | None = None) -> None:
         self.connection = connection or ChainConnection()
         self._submitters: dict[str, Submitter] = {}
+        self._value_types: dict[tuple[str, str, Any], str] = {}
 
     @classmethod
     def connect(cls, url: str | None = None) -> CmuChain:
@@ -102,13 +103,17 @@ class CmuChain:
         return self.connection.run(action, what=f"{pallet}.{name} constant")
 
     def value_type(self, item: str, pallet: str = PALLET) -> str:
-        """The SCALE type string of a storage item's value (for bulk decoding)."""
+        """The SCALE type string of a storage item's value (for bulk decoding); cached
+        per runtime version, as looking it up walks the metadata."""
 
         def action(substrate: Any) -> str:
-            entry = substrate.get_metadata_storage_function(pallet, item)
-            if entry is None:
-                raise UsageError(f"the runtime has no storage item {pallet}.{item}")
-            return str(entry.get_value_type_string())
+            key = (pallet, item, substrate.runtime_version)
+            if key not in self._value_types:
+                entry = substrate.get_metadata_storage_function(pallet, item)
+                if entry is None:
+                    raise UsageError(f"the runtime has no storage item {pallet}.{item}")
+                self._value_types[key] = str(entry.get_value_type_string())
+            return self._value_types[key]
 
         return self.connection.run(action, what="metadata read")
 
