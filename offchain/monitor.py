@@ -70,11 +70,10 @@ def collect(
 ) -> Snapshot:
     """Read the models and, for the watched ones, lineage and recent contributions."""
     models = chain.models()
-    ids = [m.id for m in models] if watched is None else list(watched)
+    if watched is not None:
+        models = [m for m in models if m.id in watched]
     views = []
     for model in models:
-        if model.id not in ids:
-            continue
         lineage = history.lineage(chain, model.id, limit=lineage_limit).versions
         contributions = history.contributions(chain, model.id)[-contribution_limit:]
         views.append(ModelView(model, lineage, tuple(contributions)))

@@ -62,7 +62,7 @@ class WorkerConfig:
     max_contribution_bytes: int = 256 * 1024 * 1024
     #: Seconds between looks at the chain's head.
     poll_interval: float = 0.5
-    #: Wait this long after a contribution arrives before training (to batch arrivals).
+    #: Train only once no contribution has arrived for this long (batches arrivals).
     settle_seconds: float = 0.0
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
@@ -106,7 +106,8 @@ class Worker:
         self._models: tuple[int, ...] = ()
         self._models_stale = True
         self._outage: _Outage | None = None
-        self._pending_since: dict[int, float] = {}
+        self._seen_count: dict[int, int] = {}
+        self._last_arrival: dict[int, float] = {}
         self._paused_until: dict[int, float] = {}
         self._stop = asyncio.Event()
 
@@ -174,13 +175,16 @@ class Worker:
             # pending (its version may have landed just before the crash).
             interrupted = self.runner.checkpoints.load(model_id) is not None
             if model.pending_contributions == 0 and not interrupted:
-                self._pending_since.pop(model_id, None)
                 continue
             waiting = waiting or model.pending_contributions > 0
             if time.monotonic() < self._paused_until.get(model_id, 0.0):
                 continue
-            first_seen = self._pending_since.setdefault(model_id, time.monotonic())
-            if not interrupted and time.monotonic() - first_seen < self.config.settle_seconds:
+            now = time.monotonic()
+            if self._seen_count.get(model_id) != model.contribution_count:
+                self._seen_count[model_id] = model.contribution_count
+                self._last_arrival[model_id] = now
+            quiet = now - self._last_arrival.get(model_id, now)
+            if not interrupted and quiet < self.config.settle_seconds:
                 continue
             await self._round(model_id)
             ran = True
@@ -207,7 +211,6 @@ class Worker:
             return
         self.results.append(result)
         if result.outcome is Outcome.PUBLISHED:
-            self._pending_since.pop(model_id, None)
             log.info(
                 "model %d: round done in %.2fs (%s)",
                 model_id,
