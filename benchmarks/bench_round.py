@@ -139,7 +139,9 @@ def bare_fit(
     data = TrainingInput(Dataset(names, train.features, train.labels))
     booster = lgb.train(
         dict(params),
-        lgb.Dataset(data.data.features, label=data.labels, params=dict(params)),
+        lgb.Dataset(
+            data.data.features, label=data.labels, feature_name=list(names), params=dict(params)
+        ),
         num_boost_round=spec.training.num_boost_round,
     )
     fit = time.perf_counter() - started
