@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -48,7 +50,9 @@ class Output:
     def __init__(self, json_mode: bool = False, quiet: bool = False) -> None:
         self.json_mode = json_mode
         self.quiet = quiet
-        self.out = Console(soft_wrap=True)
+        # Piped output is read by tools and wide pagers: do not fold addresses at 80.
+        piped_width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "200"))
+        self.out = Console(soft_wrap=True, width=piped_width)
         self.err = Console(stderr=True, soft_wrap=True)
 
     def json(self, value: Any) -> None:

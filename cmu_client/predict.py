@@ -18,7 +18,7 @@ from cmu_client.spec import ModelSpec, Task
 def load_booster(artifact: bytes) -> lgb.Booster:
     """A booster from the artifact's bytes (only call this after the hash check)."""
     try:
-        return lgb.Booster(model_str=artifact.decode("utf-8"), params={"verbosity": -1})
+        return lgb.Booster(model_str=artifact.decode("utf-8"))
     except (UnicodeDecodeError, lgb.basic.LightGBMError) as exc:
         raise ArtifactError(f"the artifact is not a LightGBM text model ({exc})") from None
 
