@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,8 +58,9 @@ def test_atomic_write_leaves_old_or_new_and_no_temporaries(tmp_path: Path) -> No
     target = tmp_path / "file.json"
     atomic_write(target, b"old")
     # A write that fails half way (here: data that cannot be written) keeps the old content.
+    not_bytes: Any = "not bytes"
     with pytest.raises(TypeError):
-        atomic_write(target, "not bytes")  # type: ignore[arg-type]
+        atomic_write(target, not_bytes)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["file.json"]
     atomic_write(target, b"new")
