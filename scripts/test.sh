@@ -4,11 +4,11 @@
 # polkadot.js compatibility test against them. Prints a summary; exits non-zero if any
 # step failed. A step that runs no test counts as failed.
 #   scripts/test.sh [PYTEST_ARGS...]     e.g. scripts/test.sh -k smoke
-# Logs: ~/.cache/cmu/logs/test-<step>.log
+# Logs: ~/.cache/cmu/logs/test-runs/<time>-<pid>/<step>.log (~/.cache/cmu/logs/test-latest).
 #
 # The tests get a network of their own: a chain from genesis and an empty Kubo on free
 # ports, under ~/.cache/cmu/run-test/<pid>, stopped and removed at the end (its logs are
-# kept in ~/.cache/cmu/logs/test-network/ when a step failed). So a run never sees state
+# kept with the run's logs when a step failed). So a run never sees state
 # left by an earlier run, and never races a demo or another session on the dev network
 # (tests use the well-known dev accounts). CMU_TEST_NETWORK=shared uses the regular dev
 # network (scripts/chain.sh and scripts/ipfs.sh defaults) instead.
@@ -17,12 +17,17 @@ cd "$CMU_ROOT"
 
 summary=()
 failed=0
+# Each run logs to its own directory (runs may overlap); the 10 newest are kept.
+RUN_LOGS="$CMU_BUILD_LOGS/test-runs/$(date +%Y%m%d-%H%M%S)-$$"
+mkdir -p "$RUN_LOGS"
+ln -sfn "$RUN_LOGS" "$CMU_BUILD_LOGS/test-latest"
+ls -1dt "$CMU_BUILD_LOGS"/test-runs/*/ 2>/dev/null | tail -n +11 | xargs -r rm -rf
 pytest_args=("$@")
 
 # Runs one step with its output in a log (and on screen); records the outcome.
 step() {
   local name="$1"; shift
-  local logfile="$CMU_BUILD_LOGS/test-$name.log" start=$SECONDS rc=0
+  local logfile="$RUN_LOGS/$name.log" start=$SECONDS rc=0
   log "── $name: $*"
   "$@" > >(tee "$logfile") 2>&1 || rc=$?
   local took=$((SECONDS - start))
@@ -77,8 +82,7 @@ if [ "${CMU_TEST_NETWORK:-own}" != "shared" ]; then
     CMU_RUN="$CMU_RUN" bash scripts/chain.sh stop >/dev/null 2>&1 || true
     CMU_RUN="$CMU_RUN" bash scripts/ipfs.sh stop >/dev/null 2>&1 || true
     if [ "${failed:-1}" -ne 0 ] && [ -d "$CMU_RUN/logs" ]; then
-      rm -rf "$CMU_BUILD_LOGS/test-network"
-      cp -r "$CMU_RUN/logs" "$CMU_BUILD_LOGS/test-network"
+      cp -r "$CMU_RUN/logs" "$RUN_LOGS/network"
     fi
     rm -rf "$CMU_RUN"
   }
@@ -125,7 +129,7 @@ echo
 echo "CMU test summary ($((SECONDS - total_start)) s; network $CMU_RPC_URL, Kubo $CMU_IPFS_API):"
 printf '%s\n' "${summary[@]}"
 if [ "$failed" -ne 0 ]; then
-  echo "RESULT: FAILED"
+  echo "RESULT: FAILED (logs: $RUN_LOGS)"
   exit 1
 fi
 echo "RESULT: all passed"
