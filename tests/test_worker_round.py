@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 
+import lightgbm
 from fixtures_worker import (
     CONTRIBUTOR_URIS,
     TRAINER_URI,
@@ -21,6 +23,7 @@ from cmu_client.chain import CmuChain
 from cmu_client.ipfs import IpfsStore
 from cmu_client.types import ContributionState, RejectionReason
 from offchain import demo_data
+from offchain.card import recipe_from_card
 from offchain.cid import raw_cid_from_sha256
 from offchain.recipe import Recipe
 
@@ -168,3 +171,63 @@ async def test_every_rejection_reason_is_settled_and_slashed(
         ids[name] for name, reason in expected.items() if reason is not None
     )
     assert all(int(e.attr("slashed")) == deposit for e in slashed)
+
+
+async def test_round_that_accepts_nothing_keeps_the_artifact_and_settles(
+    live_chain: CmuChain, live_store: IpfsStore, tmp_path: Path
+) -> None:
+    chain, store = live_chain, live_store
+    model = await create_live_model(chain, store)
+    poisoned, _ = await contribute(
+        chain,
+        store,
+        CHARLIE,
+        model.id,
+        model.slices.contributions[1].with_flipped_labels().to_csv(),
+    )
+    await run_worker(chain, store, tmp_path, model.id)
+    v0 = await asyncio.to_thread(chain.version, model.id, 0)
+    v1 = await asyncio.to_thread(chain.version, model.id, 1)
+    assert v1.artifact_hash == v0.artifact_hash and v1.contributions == ()
+    record = await asyncio.to_thread(chain.contribution, model.id, poisoned)
+    assert record.status.reason is RejectionReason.HARMS_METRIC
+    recipe = Recipe.from_bytes(
+        await store.get(raw_cid_from_sha256(v1.recipe_hash), v1.recipe_hash, "recipe")
+    )
+    assert recipe.mode == "unchanged"
+
+
+async def test_retrain_mode_and_the_version_card(
+    live_chain: CmuChain, live_store: IpfsStore, tmp_path: Path
+) -> None:
+    chain, store = live_chain, live_store
+    model = await create_live_model(
+        chain, store, update_mode="retrain", metric="logloss", tolerance=0.01
+    )
+    first, _ = await contribute(chain, store, BOB, model.id, model.slices.contributions[0].to_csv())
+    await run_worker(chain, store, tmp_path, model.id)
+    second, _ = await contribute(
+        chain, store, CHARLIE, model.id, model.slices.contributions[1].to_csv()
+    )
+    worker = await run_worker(chain, store, tmp_path, model.id)
+    v2 = await asyncio.to_thread(chain.version, model.id, 2)
+    recipe = Recipe.from_bytes(
+        await store.get(raw_cid_from_sha256(v2.recipe_hash), v2.recipe_hash, "recipe")
+    )
+    assert recipe.mode == "retrain"
+    assert [d.contribution for d in recipe.data] == [None, first, second]
+    assert v2.contributions == (second,)
+    # The version card is pinned next to the recipe and explains the version.
+    card_cid = worker.results[-1].card_cid
+    assert card_cid is not None
+    card_bytes = await store.get(card_cid, None, "card")
+    assert recipe_from_card(card_bytes) == recipe
+    card = json.loads(card_bytes)
+    assert card["parent"] == 1 and card["data_cids"] == [d.cid for d in recipe.data]
+    assert card["libraries"]["lightgbm"] == lightgbm.__version__
+    assert set(card["feature_importances"]) == set(model.spec.feature_names)
+    on_chain = v2.metric("val_logloss")
+    assert on_chain is not None and round(card["metrics"]["logloss"] * 1e9) == on_chain.value
+    assert card["settlements"] == [
+        {"contribution": second, "verdict": "Accept", "detail": card["settlements"][0]["detail"]}
+    ]
