@@ -73,6 +73,10 @@ chain_start() {
     fi
     sleep 0.5
   done
+  if [ -n "$resume" ]; then
+    "$CMU_VENV/bin/python" "$CMU_ROOT/scripts/align_genesis_hash.py" "ws://127.0.0.1:$CHOPSTICKS_PORT" >> "$CHAIN_LOG" 2>&1 \
+      || { chain_stop_quiet; die "could not align the resumed chain's genesis hash; log: $CHAIN_LOG"; }
+  fi
   log "dev chain ready: ws://127.0.0.1:$CHOPSTICKS_PORT"
 }
 

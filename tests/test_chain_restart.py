@@ -1,0 +1,64 @@
+"""The dev chain keeps its state across stop/start, and still accepts signed extrinsics.
+
+Runs a chain of its own (own run directory and port) so it never disturbs the shared one.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+from substrateinterface import Keypair, SubstrateInterface
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _chain(env: dict[str, str], action: str) -> None:
+    result = subprocess.run(
+        ["bash", str(SCRIPTS / "chain.sh"), action],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def _remark(url: str, text: str) -> int:
+    """Submits a signed remark by //Alice; returns Alice's nonce afterwards."""
+    substrate = SubstrateInterface(url)
+    try:
+        alice = Keypair.create_from_uri("//Alice")
+        call = substrate.compose_call("System", "remark", {"remark": text})
+        receipt = substrate.submit_extrinsic(
+            substrate.create_signed_extrinsic(call, alice), wait_for_inclusion=True
+        )
+        assert receipt.is_success
+        nonce: int = substrate.get_account_nonce(alice.ss58_address)
+        return nonce
+    finally:
+        substrate.close()
+
+
+def test_state_survives_stop_and_start_and_signing_still_works(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "CMU_RUN": str(tmp_path / "run"), "CMU_CHAIN_PORT": str(port)}
+    url = f"ws://127.0.0.1:{port}"
+    try:
+        _chain(env, "start")
+        assert _remark(url, "before restart") == 1
+        _chain(env, "stop")
+        _chain(env, "start")
+        # The nonce survived, and a new signature over the resumed genesis hash is accepted.
+        assert _remark(url, "after restart") == 2
+        _chain(env, "reset")
+        _chain(env, "start")
+        assert _remark(url, "after reset") == 1
+    finally:
+        _chain(env, "stop")
