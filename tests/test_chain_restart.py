@@ -25,7 +25,11 @@ def _free_port() -> int:
 def _chain(env: dict[str, str], action: str) -> None:
     result = subprocess.run(
         ["bash", str(SCRIPTS / "chain.sh"), action],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr + result.stdout
 
