@@ -15,9 +15,9 @@ import numpy.typing as npt
 
 from cmu_client.dataset import Dataset
 from cmu_client.errors import CmuError
+from cmu_client.predict import load_booster
 from cmu_client.spec import Task
 from cmu_client.types import Metric
-from offchain.training import load_booster
 
 _EPS = 1e-15
 

@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from cmu_client.dataset import Dataset
 from cmu_client.errors import CmuError
+from cmu_client.predict import load_booster
 from cmu_client.spec import ModelSpec, Task
 from offchain.recipe import Mode, ParamValue, Recipe
 
@@ -245,14 +246,6 @@ def derive_artifact(
             recipe.param_dict, recipe.num_boost_round, combine(data, spec), parent_artifact
         )
     return train(recipe.param_dict, recipe.num_boost_round, combine(data, spec))
-
-
-def load_booster(artifact: bytes) -> lgb.Booster:
-    """A booster from a LightGBM text model."""
-    try:
-        return lgb.Booster(model_str=artifact.decode("utf-8"))
-    except (UnicodeDecodeError, lgb.basic.LightGBMError) as bad:
-        raise TrainingError(f"not a LightGBM text model: {bad}") from None
 
 
 def model_bytes(booster: lgb.Booster) -> bytes:

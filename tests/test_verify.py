@@ -21,10 +21,10 @@ from fixtures_worker import (
 
 from cmu_client.chain import CmuChain
 from cmu_client.ipfs import IpfsStore
+from cmu_client.predict import load_booster
 from cmu_client.types import Verdict
 from offchain.cid import raw_cid_from_sha256
 from offchain.recipe import Recipe
-from offchain.training import load_booster
 from offchain.verify import diff_artifacts, verify_version
 
 BOB = CONTRIBUTOR_URIS[0]
