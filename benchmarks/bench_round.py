@@ -31,15 +31,14 @@ import numpy as np
 
 from cmu_client.chain import CmuChain
 from cmu_client.config import IpfsSettings
-from cmu_client.dataset import Dataset, load_csv
+from cmu_client.dataset import Dataset
 from cmu_client.ipfs import IpfsStore
 from cmu_client.keys import keypair_from_uri
-from cmu_client.plugin import FirstVersionRequest
-from cmu_client.spec import ContentRef, ModelSpec, parse_spec
+from cmu_client.spec import ModelSpec, parse_spec
 from cmu_client.types import RoleSet
 from offchain import demo_data
 from offchain.evaluate import evaluate
-from offchain.publish import train_first_version
+from offchain.publish import create_model_with_first_version
 from offchain.rounds import Outcome, RoundResult
 from offchain.training import TrainingInput, model_bytes, resolve_params
 from offchain.worker import Worker, WorkerConfig
@@ -76,32 +75,9 @@ async def create_model(
     stored_validation = await store.put(validation_csv)
     doc["validation"] = {"cid": stored_validation.cid, "sha256": stored_validation.sha256.hex()}
     spec = parse_spec(doc)
-    stored_spec = await store.put(spec.to_bytes())
-    model_id, _ = await asyncio.to_thread(
-        chain.create_model, owner, stored_spec.cid, stored_spec.sha256
-    )
     initial_csv = initial.to_csv(label=label, classes=classes)
-    stored_initial = await store.put(initial_csv)
-    first = await train_first_version(
-        FirstVersionRequest(
-            model=model_id,
-            spec=spec,
-            spec_ref=ContentRef(stored_spec.cid, stored_spec.sha256),
-            data_ref=stored_initial,
-            data=load_csv(initial_csv, spec),
-            validation=load_csv(validation_csv, spec),
-            store=store,
-        )
-    )
-    await asyncio.to_thread(
-        chain.publish_version,
-        owner,
-        model_id,
-        None,
-        first.artifact.cid,
-        first.artifact.sha256,
-        first.recipe_hash,
-        list(first.metrics),
+    model_id, _ = await create_model_with_first_version(
+        chain, store, owner, spec, initial_csv, validation_csv
     )
     await asyncio.to_thread(
         chain.grant_role, owner, model_id, keypair_from_uri(TRAINER).ss58_address, RoleSet.TRAINER

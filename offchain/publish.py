@@ -7,9 +7,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from cmu_client.chain import CmuChain
+from cmu_client.dataset import load_csv
 from cmu_client.errors import IpfsError
 from cmu_client.ipfs import IpfsStore, StoredObject
+from cmu_client.keys import Signer
 from cmu_client.plugin import FirstVersion, FirstVersionRequest
+from cmu_client.spec import ContentRef, ModelSpec
 from offchain.card import VersionCard
 from offchain.cid import MAX_SINGLE_BLOCK, raw_cid_from_sha256
 from offchain.decide import Decision
@@ -102,6 +106,48 @@ async def train_first_version(request: FirstVersionRequest) -> FirstVersion:
         recipe_hash=uploaded.recipe.sha256,
         metrics=tuple(prepared.metrics),
     )
+
+
+async def create_model_with_first_version(
+    chain: CmuChain,
+    store: IpfsStore,
+    owner: Signer,
+    spec: ModelSpec,
+    initial_csv: bytes,
+    validation_csv: bytes,
+) -> tuple[int, FirstVersion]:
+    """Store the spec and initial data, create the model and publish its version 0.
+
+    For scripts and tests that build models programmatically (``cmu model create`` is the
+    command-line equivalent). Returns the model id and what version 0 recorded.
+    """
+    stored_spec = await store.put(spec.to_bytes())
+    model_id, _ = await asyncio.to_thread(
+        chain.create_model, owner, stored_spec.cid, stored_spec.sha256
+    )
+    stored_initial = await store.put(initial_csv)
+    first = await train_first_version(
+        FirstVersionRequest(
+            model=model_id,
+            spec=spec,
+            spec_ref=ContentRef(stored_spec.cid, stored_spec.sha256),
+            data_ref=stored_initial,
+            data=load_csv(initial_csv, spec),
+            validation=load_csv(validation_csv, spec),
+            store=store,
+        )
+    )
+    await asyncio.to_thread(
+        chain.publish_version,
+        owner,
+        model_id,
+        None,
+        first.artifact.cid,
+        first.artifact.sha256,
+        first.recipe_hash,
+        list(first.metrics),
+    )
+    return model_id, first
 
 
 def settlement_labels(decisions: tuple[Decision, ...]) -> tuple[tuple[int, str], ...]:

@@ -175,8 +175,8 @@ async def _create(
         module = load_plugin()
         trainer = first_version_trainer(module)
         if not train or trainer is None:
-            # TODO(lead): version 0 needs offchain.cli.train_first_version (the worker's
-            # deterministic "fresh" recipe); until it exists the model waits for a trainer.
+            # Without the offchain plugin (a client-only install) the model waits for a
+            # trainer to publish version 0.
             ctx.output.warn(
                 "version 0 not published: no trainer plugin (offchain.cli."
                 "train_first_version); a trainer must publish the first version")
