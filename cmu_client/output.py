@@ -59,6 +59,13 @@ class Output:
         self.out.file.write(json.dumps(jsonable(value), indent=2, sort_keys=True) + "\n")
         self.out.file.flush()
 
+    def result(self, value: Any, text: str) -> None:
+        """A finished action: ``value`` as JSON in JSON mode, else ``text`` as a done line."""
+        if self.json_mode:
+            self.json(value)
+        else:
+            self.done(text)
+
     def note(self, text: str) -> None:
         if not self.quiet:
             self.err.print(text, highlight=False)

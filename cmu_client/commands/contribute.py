@@ -223,8 +223,5 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 def cmd_withdraw(args: argparse.Namespace, ctx: CommandContext) -> int:
     result = ctx.chain().withdraw_contribution(ctx.signer(), args.model, args.contribution)
-    if ctx.json:
-        ctx.output.json(result)
-    else:
-        ctx.output.done(f"contribution {args.contribution} withdrawn; deposit released")
+    ctx.output.result(result, f"contribution {args.contribution} withdrawn; deposit released")
     return 0

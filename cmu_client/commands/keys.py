@@ -103,10 +103,10 @@ def cmd_import(args: argparse.Namespace, ctx: CommandContext) -> int:
     else:
         keypair = keypair_from_mnemonic(read_secret_line("mnemonic: "))
         info = store.import_keypair(args.name, keypair, _new_password())
-    if ctx.json:
-        ctx.output.json({"name": info.name, "address": info.address, "path": str(info.path)})
-    else:
-        ctx.output.done(f"stored key {info.name} ({info.address})")
+    ctx.output.result(
+        {"name": info.name, "address": info.address, "path": str(info.path)},
+        f"stored key {info.name} ({info.address})",
+    )
     return 0
 
 

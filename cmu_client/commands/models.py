@@ -320,10 +320,7 @@ def cmd_list(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 def _report(ctx: CommandContext, text: str, result: object) -> int:
-    if ctx.json:
-        ctx.output.json(result)
-    else:
-        ctx.output.done(text)
+    ctx.output.result(result, text)
     return 0
 
 

@@ -49,10 +49,10 @@ def _change(args: argparse.Namespace, ctx: CommandContext, grant: bool) -> int:
         result = chain.revoke_role(signer, args.model, who, args.roles)
         event = result.first("Cmu", "RoleRevoked")
     now = decode.roles(event.attr("roles"))
-    if ctx.json:
-        ctx.output.json({"model": args.model, "who": who, "roles": now, "result": result})
-    else:
-        ctx.output.done(f"{who} now holds {now.label()} on model {args.model}")
+    ctx.output.result(
+        {"model": args.model, "who": who, "roles": now, "result": result},
+        f"{who} now holds {now.label()} on model {args.model}",
+    )
     return 0
 
 

@@ -99,26 +99,17 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 def cmd_set_head(args: argparse.Namespace, ctx: CommandContext) -> int:
     result = ctx.chain().set_head(ctx.signer(), args.model, args.version, args.reason)
-    if ctx.json:
-        ctx.output.json(result)
-    else:
-        ctx.output.done(f"model {args.model} head is now v{args.version}")
+    ctx.output.result(result, f"model {args.model} head is now v{args.version}")
     return 0
 
 
 def cmd_deprecate(args: argparse.Namespace, ctx: CommandContext) -> int:
     result = ctx.chain().deprecate_version(ctx.signer(), args.model, args.version)
-    if ctx.json:
-        ctx.output.json(result)
-    else:
-        ctx.output.done(f"model {args.model} v{args.version} deprecated")
+    ctx.output.result(result, f"model {args.model} v{args.version} deprecated")
     return 0
 
 
 def cmd_revoke(args: argparse.Namespace, ctx: CommandContext) -> int:
     result = ctx.chain().revoke_version(ctx.signer(), args.model, args.version)
-    if ctx.json:
-        ctx.output.json(result)
-    else:
-        ctx.output.done(f"model {args.model} v{args.version} revoked")
+    ctx.output.result(result, f"model {args.model} v{args.version} revoked")
     return 0
