@@ -95,7 +95,10 @@ class CmuChain:
 
         return self.connection.run(action, what=f"{pallet}.{item} read")
 
-    def _constant(self, pallet: str, name: str) -> Any:
+    def constant(self, name: str, pallet: str = PALLET) -> Any:
+        """A runtime constant's decoded value (``Cmu.MaxSettlementsPerVersion``, ...), or
+        None when the runtime has no such constant."""
+
         def action(substrate: Any) -> Any:
             constant = substrate.get_constant(pallet, name)
             return None if constant is None else constant.value
@@ -173,11 +176,11 @@ class CmuChain:
             chain=name,
             token_symbol=symbol,
             token_decimals=decimals,
-            model_deposit=int(self._constant(PALLET, "ModelDeposit")),
-            version_deposit=int(self._constant(PALLET, "VersionDeposit")),
-            contribution_deposit=int(self._constant(PALLET, "ContributionDeposit")),
-            max_cid_len=int(self._constant(PALLET, "MaxCidLen")),
-            max_pending_contributions=int(self._constant(PALLET, "MaxPendingContributions")),
+            model_deposit=int(self.constant("ModelDeposit")),
+            version_deposit=int(self.constant("VersionDeposit")),
+            contribution_deposit=int(self.constant("ContributionDeposit")),
+            max_cid_len=int(self.constant("MaxCidLen")),
+            max_pending_contributions=int(self.constant("MaxPendingContributions")),
         )
 
     def balance(self, address: str) -> Balance:

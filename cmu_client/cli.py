@@ -1,9 +1,10 @@
 """``cmu``: the command-line interface of CMU.
 
 Built-in command groups live in :mod:`cmu_client.commands`. Other packages add commands
-through the plugin contract in :mod:`cmu_client.plugin`: if ``offchain.cli`` exists it is
-imported lazily and its ``register(subparsers)`` adds e.g. ``cmu worker run``,
-``cmu verify`` and ``cmu monitor``. Handlers are ``(args, ctx) -> int | None``.
+through the plugin API in :mod:`cmu_client.plugin`: every entry point of the group
+``cmu.plugins`` is loaded and its ``register(commands)`` adds e.g. ``cmu worker run``,
+``cmu verify`` and ``cmu monitor`` (the ``offchain`` package's plugin). Handlers are
+``(args, ctx) -> int | None``.
 
 Errors print as one line saying what went wrong plus a ``hint:`` line, and the exit code
 says what kind of failure it was (see :data:`EXIT_CODES`).
@@ -16,12 +17,14 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-from rich.markup import escape
+try:
+    from rich.console import Console
+    from rich.markup import escape
+except ImportError:  # a library-only install: say what to install instead of a traceback
+    sys.exit("cmu: the command line needs its extra: pip install 'cmu[cli]'")
 
 from cmu_client import __version__
 from cmu_client.commands import contribute, info, keys, models, predict, roles, versions
-from cmu_client.commands.context import CommandContext
 from cmu_client.errors import (
     ChainConnectionError,
     ChainError,
@@ -35,7 +38,7 @@ from cmu_client.errors import (
     UsageError,
     ValidationError,
 )
-from cmu_client.plugin import load_plugin, register_plugin_commands
+from cmu_client.plugin import CommandContext, Commands, LoadedPlugins, load_plugins
 
 #: Exit codes by error kind (the first matching class wins).
 EXIT_CODES: tuple[tuple[type[CmuError], int], ...] = (
@@ -52,7 +55,9 @@ EXIT_CODES: tuple[tuple[type[CmuError], int], ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugins: LoadedPlugins | None = None) -> argparse.ArgumentParser:
+    """The ``cmu`` parser: built-in commands, then the commands of ``plugins``; a plugin
+    whose ``register`` fails is moved to ``plugins.failures``."""
     parser = argparse.ArgumentParser(
         prog="cmu",
         description="Collaborative Model Update: ML models as NFTs, improved together.",
@@ -66,20 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
                                            "~/.config/cmu/keys)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress or notes")
     parser.add_argument("--debug", action="store_true", help="log RPC traffic and tracebacks")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = Commands(
+        parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     for group in (keys, models, roles, contribute, versions, predict, info):
-        group.register(subparsers)
+        group.register(commands)
+    for name, plugin in sorted((plugins.plugins if plugins else {}).items()):
+        if plugin.register is None:
+            continue
+        try:
+            plugin.register(commands)
+        except Exception as exc:  # a broken plugin must not take the built-in commands down
+            assert plugins is not None
+            plugins.failures[name] = f"{type(exc).__name__}: {exc}"
     return parser
-
-
-def _add_plugin(parser: argparse.ArgumentParser, err: Console) -> None:
-    subparsers = next(a for a in parser._actions
-                      if isinstance(a, argparse._SubParsersAction))
-    try:
-        register_plugin_commands(load_plugin(), subparsers)
-    except Exception as exc:  # a broken plugin must not take the built-in commands down
-        err.print(f"[yellow]warning:[/yellow] plugin offchain.cli not loaded: "
-                  f"{escape(type(exc).__name__)}: {escape(str(exc))}", highlight=False)
 
 
 def exit_code(error: CmuError) -> int:
@@ -100,8 +104,11 @@ def report_error(error: CmuError, err: Console) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True, soft_wrap=True)
-    parser = build_parser()
-    _add_plugin(parser, err)
+    plugins = load_plugins()
+    parser = build_parser(plugins)
+    for name, why in sorted(plugins.failures.items()):
+        err.print(f"[yellow]warning:[/yellow] plugin {escape(name)} not loaded: {escape(why)}",
+                  highlight=False)
     args = parser.parse_args(argv)
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
@@ -109,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
-    ctx = CommandContext(args)
+    ctx = CommandContext(args, plugins)
     try:
         result = handler(args, ctx)
         return int(result or 0)

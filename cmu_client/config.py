@@ -9,6 +9,8 @@ from cmu_client.errors import ConfigError
 
 DEFAULT_RPC_URL = "ws://127.0.0.1:9944"
 DEFAULT_IPFS_API = "/ip4/127.0.0.1/tcp/5001"
+#: The address format of CMU chains (42: generic Substrate, ``5...`` addresses).
+SS58_FORMAT = 42
 
 
 def _float_env(name: str, default: float) -> float:

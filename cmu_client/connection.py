@@ -20,7 +20,7 @@ import websocket
 from substrateinterface import SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
 
-from cmu_client.config import ChainSettings
+from cmu_client.config import SS58_FORMAT, ChainSettings
 from cmu_client.errors import ChainConnectionError, ChainTimeoutError, CmuError
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,6 @@ _DROPPED = (
     OSError,
 )
 _TIMEOUTS = (websocket.WebSocketTimeoutException, socket.timeout, TimeoutError)
-SS58_FORMAT = 42
 
 
 class ChainConnection:

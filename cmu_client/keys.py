@@ -30,9 +30,9 @@ from nacl.secret import SecretBox
 from substrateinterface import Keypair, KeypairType
 from substrateinterface.utils.encrypted_json import decode_pkcs8
 
+from cmu_client.config import SS58_FORMAT
 from cmu_client.errors import KeyNotFoundError, KeystoreError, WrongPasswordError
 
-SS58_FORMAT = 42
 PASSWORD_ENV = "CMU_KEY_PASSWORD"
 KEYSTORE_ENV = "CMU_KEYSTORE"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

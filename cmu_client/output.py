@@ -23,6 +23,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cmu_client.types import RoleSet
+from cmu_client.types import amount as amount  # re-exported: scripts format balances with it
 
 
 def jsonable(value: Any) -> Any:
@@ -127,8 +128,3 @@ class Output:
 
 def short_hash(value: bytes) -> str:
     return "0x" + value.hex()[:12] + "…"
-
-
-def amount(value: int, decimals: int = 12, symbol: str = "UNIT") -> str:
-    whole = value / 10**decimals
-    return f"{whole:,.4f} {symbol}"

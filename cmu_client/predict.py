@@ -1,22 +1,36 @@
-"""Local, free prediction with a verified model artifact (LightGBM text model)."""
+"""Local, free prediction with a verified model artifact (LightGBM text model).
+
+LightGBM is the ``predict`` extra (``pip install 'cmu[predict]'``): it is imported when a
+booster is loaded, so importing this module (and ``cmu --help``) does not need it.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 
 from cmu_client.dataset import Dataset
-from cmu_client.errors import ArtifactError
+from cmu_client.errors import ArtifactError, UsageError
 from cmu_client.spec import ModelSpec, Task
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 
 def load_booster(artifact: bytes) -> lgb.Booster:
     """A booster from the artifact's bytes (only call this after the hash check)."""
+    try:
+        import lightgbm as lgb
+    except ImportError:
+        raise UsageError(
+            "loading a model needs LightGBM, which is not installed",
+            "pip install 'cmu[predict]'",
+        ) from None
     try:
         return lgb.Booster(model_str=artifact.decode("utf-8"))
     except (UnicodeDecodeError, lgb.basic.LightGBMError) as exc:

@@ -33,20 +33,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from cmu_client import lgbm_params
+from cmu_client.documents import canonical_json
 from cmu_client.errors import Problem, SpecError
 
 SPEC_FORMAT = "cmu-model-spec/1"
+#: Spec documents are small; readers refuse anything larger before downloading it.
+MAX_SPEC_BYTES = 1024 * 1024
 
 #: Cell texts that mean "missing" in a CSV; LightGBM sees them as NaN.
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "NaN", "nan", "null", "NULL"})
 
-#: LightGBM parameters the spec may not set: they follow from ``task``, ``classes`` and
-#: ``num_boost_round``. The worker pins the reproducibility settings itself
-#: (offchain/training.py ``resolve_params``).
-_RESERVED_PARAMS = frozenset(
-    {"objective", "num_class", "num_classes", "metric", "num_iterations", "num_boost_round",
-     "n_estimators", "num_rounds", "num_round", "num_trees"}
-)
 _FEATURE_KEYS = frozenset({"name", "type", "categories", "allow_missing", "min", "max"})
 
 
@@ -191,14 +188,9 @@ class ModelSpec:
         return doc
 
     def to_bytes(self) -> bytes:
-        """Canonical bytes (sorted keys, compact, UTF-8): what is stored and hashed."""
+        """Canonical bytes (:func:`cmu_client.documents.canonical_json`): what is stored
+        and hashed."""
         return canonical_json(self.to_document())
-
-
-def canonical_json(document: Any) -> bytes:
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
 
 
 def _feature_doc(f: Feature) -> dict[str, Any]:
@@ -405,18 +397,8 @@ def _parse_training(raw: Any, c: _Collector) -> TrainingSpec:
     if not isinstance(params, dict):
         c.add("lightgbm.params", "not an object")
         params = {}
-    for key in sorted(params):
-        if key in _RESERVED_PARAMS:
-            c.add(f"lightgbm.params.{key}", "derived from the spec, not set in params",
-                  "leave it out: task, classes and num_boost_round decide it")
-        elif not isinstance(params[key], str | int | float | bool) or (
-            isinstance(params[key], float) and not math.isfinite(params[key])
-        ):
-            c.add(f"lightgbm.params.{key}", "not a scalar", "a string, number or boolean")
-    threads = params.get("num_threads")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        c.add("lightgbm.params.num_threads", "must be a positive integer (0 = all cores is not "
-              "reproducible)")
+    for refused in lgbm_params.check(params):
+        c.add(f"lightgbm.params.{refused.key}", refused.problem, refused.expected)
     rounds = _positive_int(raw, "num_boost_round", 50, c)
     per_update = _positive_int(raw, "rounds_per_update", 20, c)
     try:
@@ -425,8 +407,7 @@ def _parse_training(raw: Any, c: _Collector) -> TrainingSpec:
         c.add("lightgbm.update_mode", f"unknown mode {raw.get('update_mode')!r}",
               "continue or retrain")
         mode = UpdateMode.CONTINUE
-    clean = {k: v for k, v in params.items() if k not in _RESERVED_PARAMS}
-    return TrainingSpec(clean, rounds, per_update, mode)
+    return TrainingSpec(dict(params), rounds, per_update, mode)
 
 
 def _positive_int(raw: Mapping[str, Any], key: str, default: int, c: _Collector) -> int:

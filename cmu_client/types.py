@@ -333,3 +333,9 @@ def roles_from_iter(names: Iterable[str]) -> RoleSet:
     for n in names:
         result |= RoleSet.parse(n)
     return result
+
+
+def amount(value: int, decimals: int = 12, symbol: str = "UNIT") -> str:
+    """A balance in whole tokens for people, e.g. ``1,000.0000 CMU``."""
+    whole = value / 10**decimals
+    return f"{whole:,.4f} {symbol}"

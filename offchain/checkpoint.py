@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
+from cmu_client.documents import DocumentError, decode
 from cmu_client.errors import CmuError
 
 
@@ -36,13 +37,11 @@ class Stage(enum.IntEnum):
     SUBMITTED = 4  # publish_version sent
 
 
-@dataclass(frozen=True)
-class RoundCheckpoint:
-    """What one round decided and produced so far."""
+class RoundCheckpoint(msgspec.Struct, frozen=True):
+    """What one round decided and produced so far (the checkpoint file's typed form)."""
 
     model: int
     parent: int | None
-    parent_artifact_sha256: str | None
     version_count: int
     contributions: tuple[int, ...]
     stage: Stage
@@ -55,46 +54,11 @@ class RoundCheckpoint:
     artifact_cid: str | None = None
     recipe_cid: str | None = None
     card_cid: str | None = None
-    extrinsic_hash: str | None = None
-    notes: dict[str, str] = field(default_factory=dict)
 
     def advance(self, stage: Stage, **changes: Any) -> RoundCheckpoint:
         if stage < self.stage:
             raise CheckpointError(f"a round cannot go back from {self.stage.name} to {stage.name}")
-        return replace(self, stage=stage, **changes)
-
-    def to_json_obj(self) -> dict[str, Any]:
-        obj = asdict(self)
-        obj["stage"] = self.stage.name
-        obj["contributions"] = list(self.contributions)
-        obj["metrics"] = [list(m) for m in self.metrics]
-        obj["settlements"] = [list(s) for s in self.settlements]
-        return obj
-
-    @classmethod
-    def from_json_obj(cls, obj: dict[str, Any]) -> RoundCheckpoint:
-        try:
-            return cls(
-                model=int(obj["model"]),
-                parent=None if obj["parent"] is None else int(obj["parent"]),
-                parent_artifact_sha256=obj["parent_artifact_sha256"],
-                version_count=int(obj["version_count"]),
-                contributions=tuple(int(c) for c in obj["contributions"]),
-                stage=Stage[obj["stage"]],
-                artifact_sha256=obj.get("artifact_sha256"),
-                recipe_sha256=obj.get("recipe_sha256"),
-                recipe_text=obj.get("recipe_text"),
-                card_text=obj.get("card_text"),
-                metrics=tuple((str(k), int(v)) for k, v in obj.get("metrics", [])),
-                settlements=tuple((int(c), str(v)) for c, v in obj.get("settlements", [])),
-                artifact_cid=obj.get("artifact_cid"),
-                recipe_cid=obj.get("recipe_cid"),
-                card_cid=obj.get("card_cid"),
-                extrinsic_hash=obj.get("extrinsic_hash"),
-                notes=dict(obj.get("notes", {})),
-            )
-        except (KeyError, ValueError, TypeError) as bad:
-            raise CheckpointError(f"checkpoint is malformed: {bad!r}") from None
+        return msgspec.structs.replace(self, stage=stage, **changes)
 
 
 class CheckpointStore:
@@ -125,15 +89,19 @@ class CheckpointStore:
         except OSError as failed:
             raise CheckpointError(f"cannot read {path}: {failed.strerror}") from None
         try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as bad:
+            return decode(raw, RoundCheckpoint)
+        except DocumentError as bad:
+            if bad.problem.startswith("not JSON"):
+                raise CheckpointError(
+                    f"{path} is {bad.problem}", "delete it: the chain state is authoritative"
+                ) from None
             raise CheckpointError(
-                f"{path} is not JSON: {bad}", "delete it: the chain state is authoritative"
+                f"checkpoint is malformed: {bad}",
+                "delete it: the chain state is authoritative",
             ) from None
-        return RoundCheckpoint.from_json_obj(obj)
 
     def save(self, checkpoint: RoundCheckpoint) -> None:
-        data = json.dumps(checkpoint.to_json_obj(), sort_keys=True, indent=1).encode()
+        data = msgspec.json.format(msgspec.json.encode(checkpoint), indent=1)
         atomic_write(self._path(checkpoint.model), data)
 
     def clear(self, model: int) -> None:

@@ -1,7 +1,8 @@
 """The ``cmu`` plugin: ``cmu worker run``, ``cmu verify`` and ``cmu monitor``.
 
-``cmu`` imports this module on every run (see :mod:`cmu_client.plugin`), so it only builds
-parsers here; the heavy modules (LightGBM, rich Live) are imported by the handlers.
+:data:`plugin` is the ``cmu.plugins`` entry point (pyproject.toml). ``cmu`` loads it on
+every run (see :mod:`cmu_client.plugin`), so this module only builds parsers; the heavy
+modules (LightGBM, rich Live) are imported by the handlers.
 """
 
 from __future__ import annotations
@@ -13,18 +14,24 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cmu_client.commands.context import CommandContext, add_json_argument, add_key_argument
-from cmu_client.output import jsonable
-
-if TYPE_CHECKING:
-    from cmu_client.plugin import FirstVersion, FirstVersionRequest
+from cmu_client.errors import UsageError
+from cmu_client.plugin import (
+    CliPlugin,
+    CommandContext,
+    Commands,
+    FirstVersion,
+    FirstVersionRequest,
+    add_json_argument,
+    add_key_argument,
+    jsonable,
+)
 
 STATE_ENV = "CMU_WORKER_STATE"
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Commands) -> None:
     """Add the worker, verify and monitor commands to ``cmu``."""
     worker = subparsers.add_parser("worker", help="the trainer service")
     worker_commands = worker.add_subparsers(dest="worker_command", required=True, metavar="COMMAND")
@@ -109,6 +116,7 @@ def default_state_dir(address: str) -> Path:
 
 
 def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    _require_worker_extra()
     from cmu_client.chain import CmuChain
     from cmu_client.connection import ChainConnection
     from cmu_client.ipfs import IpfsStore
@@ -151,6 +159,7 @@ def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
+    _require_worker_extra()
     from rich.table import Table
     from rich.text import Text
 
@@ -214,6 +223,22 @@ def cmd_monitor(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 async def train_first_version(request: FirstVersionRequest) -> FirstVersion:
     """Plugin hook for ``cmu model create`` (see :func:`offchain.publish.train_first_version`)."""
+    _require_worker_extra()
     from offchain.publish import train_first_version as train
 
     return await train(request)
+
+
+def _require_worker_extra() -> None:
+    """Refuse with the install line when LightGBM (the ``worker`` extra) is missing."""
+    try:
+        import lightgbm  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "training needs LightGBM, which is not installed",
+            "pip install 'cmu[worker]'",
+        ) from None
+
+
+#: The ``cmu.plugins`` entry point.
+plugin = CliPlugin(register=register, train_first_version=train_first_version)

@@ -14,16 +14,6 @@ import os
 import signal
 from pathlib import Path
 
-#: Points of a round, in order. ``after-*`` points follow the named checkpoint write.
-POINTS = (
-    "after-plan",
-    "after-train",
-    "after-upload",
-    "before-submit",
-    "after-submit",
-    "after-publish",
-)
-
 log = logging.getLogger(__name__)
 
 

@@ -12,12 +12,10 @@ from typing import Generic, TypeVar
 from cmu_client.dataset import Dataset, load_csv
 from cmu_client.errors import CmuError
 from cmu_client.ipfs import IpfsStore
-from cmu_client.spec import ContentRef, ModelSpec, parse_spec
+from cmu_client.spec import MAX_SPEC_BYTES, ContentRef, ModelSpec, parse_spec
 from cmu_client.types import Model, Version
 from offchain.cid import MAX_SINGLE_BLOCK, raw_cid_from_sha256
 from offchain.recipe import DataRef, Recipe
-
-MAX_SPEC_BYTES = 1024 * 1024
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")

@@ -24,13 +24,13 @@ from cmu_client import history
 from cmu_client.blocks import BlockReader
 from cmu_client.chain import ChainInfo, CmuChain
 from cmu_client.errors import ChainConnectionError
-from cmu_client.output import amount
 from cmu_client.types import (
     ChainEvent,
     Contribution,
     ContributionState,
     Model,
     Version,
+    amount,
 )
 
 _STATE_STYLE = {

@@ -12,11 +12,10 @@ from cmu_client.dataset import load_csv
 from cmu_client.errors import IpfsError
 from cmu_client.ipfs import IpfsStore, StoredObject
 from cmu_client.keys import Signer
-from cmu_client.plugin import FirstVersion, FirstVersionRequest
 from cmu_client.spec import ContentRef, ModelSpec
+from cmu_client.trainer import FirstVersion, FirstVersionRequest
 from offchain.card import VersionCard
 from offchain.cid import MAX_SINGLE_BLOCK, raw_cid_from_sha256
-from offchain.decide import Decision
 from offchain.prepare import PreparedVersion, prepare_first_version
 from offchain.recipe import DataRef
 from offchain.training import sha256_hex
@@ -148,7 +147,3 @@ async def create_model_with_first_version(
         list(first.metrics),
     )
     return model_id, first
-
-
-def settlement_labels(decisions: tuple[Decision, ...]) -> tuple[tuple[int, str], ...]:
-    return tuple((d.contribution, d.label) for d in decisions)

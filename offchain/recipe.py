@@ -12,9 +12,13 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+import msgspec
+
+from cmu_client.documents import DocumentError, canonical_json, convert, to_builtins
 from cmu_client.errors import CmuError
+from cmu_client.lgbm_params import ParamValue
 from cmu_client.spec import ContentRef
 
 RECIPE_FORMAT = "cmu-recipe/1"
@@ -27,8 +31,47 @@ RECIPE_FORMAT = "cmu-recipe/1"
 Mode = Literal["fresh", "continue", "retrain", "unchanged"]
 MODES: tuple[Mode, ...] = ("fresh", "continue", "retrain", "unchanged")
 
-#: A LightGBM parameter value as it may appear in canonical JSON.
-ParamValue = bool | int | float | str
+
+#: A sha2-256 digest in a document: 64 lowercase hex digits.
+Hex32 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+#: A CID (or other name) that must not be empty.
+Name = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class RefDocument(msgspec.Struct):
+    cid: Name
+    sha256: Hex32
+
+    def ref(self) -> ContentRef:
+        return ContentRef(self.cid, bytes.fromhex(self.sha256))
+
+
+class ParentDocument(msgspec.Struct):
+    version: int
+    artifact_cid: Name
+    artifact_sha256: Hex32
+
+
+class DataDocument(msgspec.Struct):
+    cid: Name
+    sha256: Hex32
+    rows: int
+    contribution: int | None
+
+
+class RecipeDocument(msgspec.Struct):
+    """The recipe document as stored (``cmu-recipe/1``); its canonical JSON is hashed."""
+
+    format: str
+    model: int
+    mode: Mode
+    parent: ParentDocument | None
+    spec: RefDocument
+    validation: RefDocument
+    data: list[DataDocument]
+    params: dict[str, ParamValue]
+    num_boost_round: int
+    libraries: dict[str, str]
 
 
 class RecipeError(CmuError):
@@ -98,37 +141,32 @@ class Recipe:
         """Rows over every data set."""
         return sum(ref.rows for ref in self.data)
 
+    def document(self) -> RecipeDocument:
+        """The recipe as its typed JSON document."""
+        return RecipeDocument(
+            format=RECIPE_FORMAT,
+            model=self.model,
+            mode=self.mode,
+            parent=None
+            if self.parent is None
+            else ParentDocument(
+                self.parent.version, self.parent.artifact_cid, self.parent.artifact_sha256.hex()
+            ),
+            spec=RefDocument(self.spec.cid, self.spec.sha256.hex()),
+            validation=RefDocument(self.validation.cid, self.validation.sha256.hex()),
+            data=[DataDocument(d.cid, d.sha256.hex(), d.rows, d.contribution) for d in self.data],
+            params=dict(self.params),
+            num_boost_round=self.num_boost_round,
+            libraries=dict(self.libraries),
+        )
+
     def to_json_obj(self) -> dict[str, Any]:
         """The recipe as plain JSON values."""
-        return {
-            "format": RECIPE_FORMAT,
-            "model": self.model,
-            "mode": self.mode,
-            "parent": None
-            if self.parent is None
-            else {
-                "version": self.parent.version,
-                "artifact_cid": self.parent.artifact_cid,
-                "artifact_sha256": self.parent.artifact_sha256.hex(),
-            },
-            "spec": {"cid": self.spec.cid, "sha256": self.spec.sha256.hex()},
-            "validation": {"cid": self.validation.cid, "sha256": self.validation.sha256.hex()},
-            "data": [
-                {
-                    "cid": d.cid,
-                    "sha256": d.sha256.hex(),
-                    "rows": d.rows,
-                    "contribution": d.contribution,
-                }
-                for d in self.data
-            ],
-            "params": dict(self.params),
-            "num_boost_round": self.num_boost_round,
-            "libraries": dict(self.libraries),
-        }
+        obj: dict[str, Any] = to_builtins(self.document())
+        return obj
 
     def canonical_bytes(self) -> bytes:
-        """The canonical JSON encoding: sorted keys, no spaces, ASCII, no NaN."""
+        """The canonical JSON encoding (:func:`cmu_client.documents.canonical_json`)."""
         return canonical_json(self.to_json_obj())
 
     def sha256(self) -> bytes:
@@ -138,61 +176,40 @@ class Recipe:
     @classmethod
     def from_json_obj(cls, obj: Mapping[str, Any]) -> Recipe:
         """Parse a recipe; raises :class:`RecipeError` with the offending field."""
+        if obj.get("format") != RECIPE_FORMAT:
+            raise RecipeError(
+                f"unknown recipe format {obj.get('format')!r}",
+                f"this version of cmu reads {RECIPE_FORMAT}",
+            )
         try:
-            if obj.get("format") != RECIPE_FORMAT:
+            doc = convert(dict(obj), RecipeDocument)
+        except DocumentError as bad:
+            if bad.path == "mode":
                 raise RecipeError(
-                    f"unknown recipe format {obj.get('format')!r}",
-                    f"this version of cmu reads {RECIPE_FORMAT}",
-                )
-            parent_obj = obj["parent"]
-            parent = (
-                None
-                if parent_obj is None
-                else ParentRef(
-                    version=_int(parent_obj["version"], "parent.version"),
-                    artifact_cid=_str(parent_obj["artifact_cid"], "parent.artifact_cid"),
-                    artifact_sha256=_hex32(parent_obj["artifact_sha256"], "parent.artifact_sha256"),
-                )
-            )
-            data = tuple(
-                DataRef(
-                    cid=_str(d["cid"], f"data[{i}].cid"),
-                    sha256=_hex32(d["sha256"], f"data[{i}].sha256"),
-                    rows=_int(d["rows"], f"data[{i}].rows"),
-                    contribution=None
-                    if d["contribution"] is None
-                    else _int(d["contribution"], f"data[{i}].contribution"),
-                )
-                for i, d in enumerate(_list(obj["data"], "data"))
-            )
-            params = obj["params"]
-            if not isinstance(params, dict) or not all(
-                isinstance(v, bool | int | float | str) for v in params.values()
-            ):
-                raise RecipeError("recipe field 'params' must map names to scalars")
-            libraries = obj["libraries"]
-            if not isinstance(libraries, dict) or not all(
-                isinstance(v, str) for v in libraries.values()
-            ):
-                raise RecipeError("recipe field 'libraries' must map names to version strings")
-            mode = _mode(obj["mode"])
-            if mode is None:
-                raise RecipeError(f"unknown recipe mode {obj['mode']!r}", f"use one of {MODES}")
-            return cls(
-                model=_int(obj["model"], "model"),
-                mode=mode,
-                parent=parent,
-                spec=_content_ref(obj["spec"], "spec"),
-                validation=_content_ref(obj["validation"], "validation"),
-                data=data,
-                params=sorted_params(params),
-                num_boost_round=_int(obj["num_boost_round"], "num_boost_round"),
-                libraries=tuple(sorted(libraries.items())),
-            )
-        except KeyError as missing:
-            raise RecipeError(f"recipe lacks the field {missing}") from None
-        except (TypeError, AttributeError) as bad:
-            raise RecipeError(f"recipe is malformed: {bad}") from None
+                    f"unknown recipe mode {obj.get('mode')!r}", f"use one of {MODES}"
+                ) from None
+            if bad.problem == "missing":
+                raise RecipeError(f"recipe lacks the field {bad.path!r}") from None
+            raise RecipeError(f"recipe field {bad.path!r} is malformed: {bad.problem}") from None
+        return cls(
+            model=doc.model,
+            mode=doc.mode,
+            parent=None
+            if doc.parent is None
+            else ParentRef(
+                doc.parent.version,
+                doc.parent.artifact_cid,
+                bytes.fromhex(doc.parent.artifact_sha256),
+            ),
+            spec=doc.spec.ref(),
+            validation=doc.validation.ref(),
+            data=tuple(
+                DataRef(d.cid, bytes.fromhex(d.sha256), d.rows, d.contribution) for d in doc.data
+            ),
+            params=sorted_params(doc.params),
+            num_boost_round=doc.num_boost_round,
+            libraries=tuple(sorted(doc.libraries.items())),
+        )
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Recipe:
@@ -204,13 +221,6 @@ class Recipe:
         if not isinstance(obj, dict):
             raise RecipeError("recipe is not a JSON object")
         return cls.from_json_obj(obj)
-
-
-def canonical_json(obj: object) -> bytes:
-    """Deterministic JSON bytes for hashing (sorted keys, compact, ASCII, finite floats)."""
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
-    ).encode("ascii")
 
 
 def sorted_params(params: Mapping[str, ParamValue]) -> tuple[tuple[str, ParamValue], ...]:
@@ -231,43 +241,3 @@ def accumulated_data(lineage: Sequence[Recipe]) -> tuple[DataRef, ...]:
         elif recipe.mode == "continue":
             used.extend(recipe.data)
     return tuple(used)
-
-
-def _mode(value: object) -> Mode | None:
-    for mode in MODES:
-        if value == mode:
-            return mode
-    return None
-
-
-def _content_ref(value: object, field: str) -> ContentRef:
-    if not isinstance(value, dict):
-        raise RecipeError(f"recipe field {field!r} must be an object with cid and sha256")
-    return ContentRef(
-        _str(value["cid"], f"{field}.cid"), _hex32(value["sha256"], f"{field}.sha256")
-    )
-
-
-def _int(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RecipeError(f"recipe field {field!r} must be an integer, got {value!r}")
-    return value
-
-
-def _str(value: object, field: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise RecipeError(f"recipe field {field!r} must be a non-empty string")
-    return value
-
-
-def _hex32(value: object, field: str) -> bytes:
-    text = _str(value, field)
-    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
-        raise RecipeError(f"recipe field {field!r} must be 64 lowercase hex digits")
-    return bytes.fromhex(text)
-
-
-def _list(value: object, field: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise RecipeError(f"recipe field {field!r} must be a list")
-    return value

@@ -130,7 +130,6 @@ class RoundRunner:
             checkpoint = RoundCheckpoint(
                 model=model_id,
                 parent=head.id,
-                parent_artifact_sha256=head.artifact_hash.hex(),
                 version_count=model.version_count,
                 contributions=tuple(c.id for c in chosen),
                 stage=Stage.PLANNED,
@@ -181,11 +180,7 @@ class RoundRunner:
 
     def _settlement_cap(self) -> int:
         if self._max_settlements is None:
-            value = self.chain.connection.run(
-                lambda s: s.get_constant("Cmu", "MaxSettlementsPerVersion").value,
-                what="MaxSettlementsPerVersion constant",
-            )
-            self._max_settlements = int(value)
+            self._max_settlements = int(self.chain.constant("MaxSettlementsPerVersion"))
         return self._max_settlements
 
     # -- after a restart ------------------------------------------------------------
@@ -329,8 +324,8 @@ class RoundRunner:
             Stage.TRAINED,
             artifact_sha256=sha256_hex(prepared.artifact),
             recipe_sha256=prepared.recipe.sha256().hex(),
-            recipe_text=prepared.recipe.canonical_bytes().decode("ascii"),
-            card_text=card.to_bytes().decode("ascii"),
+            recipe_text=prepared.recipe.canonical_bytes().decode("utf-8"),
+            card_text=card.to_bytes().decode("utf-8"),
             metrics=tuple((m.key, m.value) for m in prepared.metrics),
             settlements=tuple((d.contribution, d.label) for d in prepared.decisions),
         )
@@ -414,8 +409,8 @@ class RoundRunner:
             uploaded = await upload_documents(
                 self.inputs.store,
                 artifact,
-                checkpoint.recipe_text.encode("ascii"),
-                checkpoint.card_text.encode("ascii"),
+                checkpoint.recipe_text.encode("utf-8"),
+                checkpoint.card_text.encode("utf-8"),
             )
         done = checkpoint.advance(
             Stage.UPLOADED,

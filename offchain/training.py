@@ -18,72 +18,15 @@ import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 
+from cmu_client import lgbm_params
 from cmu_client.dataset import Dataset
 from cmu_client.errors import CmuError
+from cmu_client.lgbm_params import ParamValue
 from cmu_client.predict import load_booster
 from cmu_client.spec import ModelSpec, Task
-from offchain.recipe import Mode, ParamValue, Recipe
+from offchain.recipe import Mode, Recipe
 
 FloatArray = npt.NDArray[np.float64]
-
-#: Settings every CMU model is trained with; a spec cannot change them.
-PINNED_PARAMS: Mapping[str, ParamValue] = {
-    "deterministic": True,
-    "force_row_wise": True,
-    "force_col_wise": False,
-    "verbosity": -1,
-    "device_type": "cpu",
-}
-DEFAULT_SEED = 42
-DEFAULT_NUM_THREADS = 2
-
-# Other spellings LightGBM accepts for settings a recipe records under one name.
-_ALIASES: Mapping[str, str] = {
-    "random_seed": "seed",
-    "random_state": "seed",
-    "num_thread": "num_threads",
-    "nthread": "num_threads",
-    "nthreads": "num_threads",
-    "n_jobs": "num_threads",
-    "verbose": "verbosity",
-    "device": "device_type",
-}
-# Settings that would read files, talk to a network, set round counts or stop early.
-_FORBIDDEN = frozenset(
-    {
-        "objective",
-        "application",
-        "app",
-        "objective_type",
-        "num_class",
-        "num_classes",
-        "metric",
-        "num_iterations",
-        "num_iteration",
-        "n_iter",
-        "num_tree",
-        "num_trees",
-        "num_round",
-        "num_rounds",
-        "nrounds",
-        "num_boost_round",
-        "n_estimators",
-        "max_iter",
-        "input_model",
-        "output_model",
-        "data",
-        "valid",
-        "machines",
-        "machine_list_filename",
-        "num_machines",
-        "tree_learner",
-        "forcedbins_filename",
-        "forcedsplits_filename",
-        "early_stopping_round",
-        "early_stopping_rounds",
-    }
-)
-
 
 class TrainingError(CmuError):
     """Training could not run: bad parameters, empty or inconsistent data."""
@@ -143,29 +86,20 @@ def resolve_params(spec: ModelSpec) -> dict[str, ParamValue]:
 
     The spec's parameters, with aliases folded to one name, plus the objective and the
     pinned reproducibility settings; ``seed`` and ``num_threads`` default to fixed values.
+    The rules are :mod:`cmu_client.lgbm_params`, the ones ``parse_spec`` already applied;
+    checked again here for specs built in code.
     """
-    params: dict[str, ParamValue] = {"seed": DEFAULT_SEED, "num_threads": DEFAULT_NUM_THREADS}
-    for key, value in spec.training.params.items():
-        name = _ALIASES.get(key, key)
-        if name in _FORBIDDEN:
-            raise TrainingError(
-                f"LightGBM parameter {key!r} cannot be set in a CMU spec",
-                "the task, round counts and data come from the spec's own fields",
-            )
-        if not isinstance(value, bool | int | float | str):
-            raise TrainingError(f"LightGBM parameter {key}={value!r} is not a scalar")
-        if name in PINNED_PARAMS and value != PINNED_PARAMS[name]:
-            raise TrainingError(
-                f"LightGBM parameter {key}={value!r} would make training irreproducible",
-                f"CMU pins {name}={PINNED_PARAMS[name]!r}; remove it from the spec",
-            )
-        params[name] = value
-    params.update(PINNED_PARAMS)
-    params["objective"] = spec.task.value
-    if spec.task is Task.MULTICLASS:
-        params["num_class"] = spec.class_count
+    refused = lgbm_params.check(spec.training.params)
+    if refused:
+        first = refused[0]
+        raise TrainingError(first.message, first.expected)
+    params = lgbm_params.resolve(
+        spec.training.params,
+        spec.task.value,
+        spec.class_count if spec.task is Task.MULTICLASS else None,
+    )
     check_reproducible(params)
-    return dict(sorted(params.items()))
+    return params
 
 
 def rounds_for(spec: ModelSpec, mode: Mode) -> int:
@@ -180,7 +114,7 @@ def rounds_for(spec: ModelSpec, mode: Mode) -> int:
 def check_reproducible(params: Mapping[str, object]) -> None:
     """Refuse parameters that cannot give the same bytes on every run."""
     for key in ("deterministic", "force_row_wise"):
-        value = PINNED_PARAMS[key]
+        value = lgbm_params.PINNED[key]
         if params.get(key) != value:
             raise TrainingError(f"LightGBM parameter {key} must be {value!r} for reproducibility")
     threads = params.get("num_threads")

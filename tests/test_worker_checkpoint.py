@@ -22,7 +22,6 @@ def planned(model: int = 3) -> RoundCheckpoint:
     return RoundCheckpoint(
         model=model,
         parent=1,
-        parent_artifact_sha256="ab" * 32,
         version_count=2,
         contributions=(4, 5),
         stage=Stage.PLANNED,

@@ -6,12 +6,14 @@ import json
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from fixtures_worker import local_model, local_spec, sha_hex
 from sklearn.metrics import log_loss, roc_auc_score
 
+from cmu_client.errors import SpecError
 from cmu_client.spec import parse_spec
 from cmu_client.types import RejectionReason
 from offchain import demo_data
@@ -165,17 +167,44 @@ def test_metrics_match_scikit_learn() -> None:
     )
 
 
-def test_spec_cannot_unpin_determinism_or_hide_round_counts() -> None:
+@pytest.mark.parametrize(
+    ("params", "why"),
+    [
+        ({"deterministic": False}, "irreproducible"),
+        ({"force_row_wise": False}, "irreproducible"),
+        ({"n_jobs": 0}, "num_threads"),
+        ({"num_threads": -1}, "num_threads"),
+        ({"seed": "random"}, "seed"),
+        ({"early_stopping_round": 5}, "cannot be set"),
+        ({"early_stopping_rounds": 5}, "cannot be set"),
+        ({"input_model": "model.txt"}, "cannot be set"),
+        ({"output_model": "model.txt"}, "cannot be set"),
+        ({"machines": "10.0.0.1:12400"}, "cannot be set"),
+        ({"objective": "regression"}, "derived from the spec"),
+        ({"n_estimators": 5}, "derived from the spec"),
+        ({"n_jobs": 1, "num_threads": 2}, "again"),
+    ],
+)
+def test_spec_cannot_unpin_determinism_or_hide_round_counts(
+    params: dict[str, object], why: str
+) -> None:
+    """One parameter policy: parse_spec refuses what training refuses, before anything is
+    stored or created on chain; training refuses it too in a spec built in code."""
     spec, _ = local_spec()
-    doc = demo_data.spec_document(spec.feature_names, params={"deterministic": False})
-    with pytest.raises(TrainingError, match="irreproducible"):
-        resolve_params(parse_spec(doc))
-    doc = demo_data.spec_document(spec.feature_names, params={"n_jobs": 0})
-    with pytest.raises(TrainingError, match="num_threads"):
-        resolve_params(parse_spec(doc))
+    doc = demo_data.spec_document(spec.feature_names, params=params)
+    with pytest.raises(SpecError, match=why):
+        parse_spec(doc)
+    built = replace(spec, training=replace(spec.training, params=params))
+    with pytest.raises(TrainingError, match=why):
+        resolve_params(built)
+
+
+def test_spec_parameters_fold_aliases_into_the_recipe() -> None:
+    spec, _ = local_spec()
     doc = demo_data.spec_document(spec.feature_names, params={"random_state": 5, "nthread": 1})
     params = resolve_params(parse_spec(doc))
     assert (params["seed"], params["num_threads"]) == (5, 1)
+    assert "random_state" not in params and "nthread" not in params
 
 
 def test_recipe_parser_names_the_bad_field() -> None:

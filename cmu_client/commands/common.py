@@ -7,15 +7,12 @@ from pathlib import Path
 
 from scalecodec.utils.ss58 import is_valid_ss58_address
 
-from cmu_client.commands.context import CommandContext
 from cmu_client.errors import UsageError
 from cmu_client.ipfs import IpfsStore
 from cmu_client.output import short_hash
-from cmu_client.spec import ModelSpec, parse_spec
+from cmu_client.plugin import CommandContext
+from cmu_client.spec import MAX_SPEC_BYTES, ModelSpec, parse_spec
 from cmu_client.types import Model, Version
-
-#: Spec documents are small; refuse anything larger before downloading it.
-MAX_SPEC_BYTES = 1024 * 1024
 
 
 def model_id(text: str) -> int:

@@ -8,17 +8,17 @@ import contextlib
 from cmu_client import history
 from cmu_client.chain import CmuChain
 from cmu_client.commands.common import fetch_spec, hash_text, model_id, read_file
-from cmu_client.commands.context import CommandContext, add_json_argument, add_key_argument
 from cmu_client.dataset import Dataset, load_csv
 from cmu_client.errors import CmuError, UsageError
 from cmu_client.ipfs import IpfsStore, StoredObject
 from cmu_client.keys import Signer
 from cmu_client.output import amount
+from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
 from cmu_client.spec import ModelSpec, parse_spec
 from cmu_client.types import ContributionMode, ContributionState, Model, RoleSet
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Commands) -> None:
     contribute = subparsers.add_parser("contribute", help="contribute training data to a model")
     sub = contribute.add_subparsers(dest="contribute_command", required=True, metavar="COMMAND")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from cmu_client.commands.context import CommandContext, add_json_argument
 from cmu_client.ipfs import IpfsStore
 from cmu_client.output import amount
+from cmu_client.plugin import CommandContext, Commands, add_json_argument
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Commands) -> None:
     p = subparsers.add_parser("info", help="chain, IPFS node and deposits")
     add_json_argument(p)
     p.set_defaults(handler=cmd_info)

@@ -6,7 +6,6 @@ import argparse
 import os
 from pathlib import Path
 
-from cmu_client.commands.context import CommandContext, add_json_argument
 from cmu_client.errors import KeystoreError, UsageError
 from cmu_client.keys import (
     keypair_from_mnemonic,
@@ -15,9 +14,10 @@ from cmu_client.keys import (
     password_from_env_or_prompt,
     read_secret_line,
 )
+from cmu_client.plugin import CommandContext, Commands, add_json_argument
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Commands) -> None:
     keys = subparsers.add_parser("keys", help="manage signing keys (sr25519)")
     sub = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
 

@@ -17,18 +17,13 @@ from cmu_client.commands.common import (
     read_file,
     version_label,
 )
-from cmu_client.commands.context import CommandContext, add_json_argument, add_key_argument
 from cmu_client.dataset import Dataset, load_csv
 from cmu_client.errors import CmuError, UsageError
 from cmu_client.ipfs import IpfsStore, StoredObject
 from cmu_client.keys import Signer
-from cmu_client.plugin import (
-    FirstVersion,
-    FirstVersionRequest,
-    first_version_trainer,
-    load_plugin,
-)
+from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
 from cmu_client.spec import ContentRef, ModelSpec, parse_spec
+from cmu_client.trainer import FirstVersion, FirstVersionRequest
 from cmu_client.types import (
     AccessPolicy,
     ContributionMode,
@@ -41,7 +36,7 @@ _VISIBILITY = {"public": Visibility.PUBLIC, "permissioned": Visibility.PERMISSIO
 _CONTRIBUTIONS = {"open": ContributionMode.OPEN, "role": ContributionMode.ROLE_REQUIRED}
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Commands) -> None:
     model = subparsers.add_parser("model", help="create, inspect and hand over models")
     sub = model.add_subparsers(dest="model_command", required=True, metavar="COMMAND")
 
@@ -124,7 +119,7 @@ def cmd_create(args: argparse.Namespace, ctx: CommandContext) -> int:
                          "pass --validation FILE (it is uploaded and put into the spec)")
     signer = ctx.signer()  # unlock the key before anything is uploaded
     chain = ctx.chain()
-    trainer = None if args.no_first_version else first_version_trainer(load_plugin())
+    trainer = None if args.no_first_version else ctx.first_version_trainer()
     policy = _policy(args)
     summary = ctx.run(_create(ctx, chain, signer, spec, data_bytes, data, validation_bytes,
                               policy, trainer is not None, args.no_first_version))
@@ -172,14 +167,14 @@ async def _create(
         }
         if skip_first:
             return summary
-        module = load_plugin()
-        trainer = first_version_trainer(module)
+        trainer = ctx.first_version_trainer()
         if not train or trainer is None:
             # Without the offchain plugin (a client-only install) the model waits for a
             # trainer to publish version 0.
             ctx.output.warn(
-                "version 0 not published: no trainer plugin (offchain.cli."
-                "train_first_version); a trainer must publish the first version")
+                "version 0 not published: no trainer plugin (a cmu.plugins entry point with "
+                "train_first_version, e.g. pip install cmu[worker]); a trainer must publish "
+                "the first version")
             return summary
         request = FirstVersionRequest(
             model=model,

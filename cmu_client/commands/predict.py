@@ -7,16 +7,16 @@ import sys
 from pathlib import Path
 
 from cmu_client.commands.common import fetch_artifact, fetch_spec, model_id, read_file
-from cmu_client.commands.context import CommandContext, add_json_argument, add_key_argument
 from cmu_client.dataset import load_csv
 from cmu_client.errors import PermissionDeniedError, UsageError
 from cmu_client.ipfs import IpfsStore
+from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
 from cmu_client.predict import load_booster, predict, summary, write_predictions_csv
 from cmu_client.spec import ModelSpec
 from cmu_client.types import RoleSet, Version, VersionStatus, Visibility
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Commands) -> None:
     p = subparsers.add_parser("predict", help="predict a CSV with a model version, locally")
     p.add_argument("model", type=model_id)
     p.add_argument("data", help="CSV with the spec's feature columns (other columns are kept)")

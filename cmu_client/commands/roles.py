@@ -6,8 +6,8 @@ import argparse
 
 from cmu_client import decode
 from cmu_client.commands.common import check_address, model_id
-from cmu_client.commands.context import CommandContext, add_json_argument, add_key_argument
 from cmu_client.errors import UsageError
+from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
 from cmu_client.types import RoleSet
 
 _ROLES_HELP = "roles: admin, contributor, trainer, reader (comma separated), all, or bits"
@@ -20,7 +20,7 @@ def _roles(text: str) -> RoleSet:
         raise argparse.ArgumentTypeError(f"{exc.message} ({exc.hint})") from None
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Commands) -> None:
     role = subparsers.add_parser("role", help="per-model roles")
     sub = role.add_subparsers(dest="role_command", required=True, metavar="COMMAND")
     for name, handler, text in (("grant", cmd_grant, "give an account roles on a model"),

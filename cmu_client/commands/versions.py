@@ -6,12 +6,12 @@ import argparse
 
 from cmu_client import history
 from cmu_client.commands.common import metrics_text, model_id, version_label
-from cmu_client.commands.context import CommandContext, add_json_argument, add_key_argument
 from cmu_client.output import amount
+from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
 from cmu_client.types import Version
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Commands) -> None:
     version = subparsers.add_parser("version", help="a model's versions")
     sub = version.add_subparsers(dest="version_command", required=True, metavar="COMMAND")
 
