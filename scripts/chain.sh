@@ -81,7 +81,13 @@ chain_start() {
 }
 
 chain_stop_quiet() {
-  # chopsticks writes each block to the database as it is built; TERM lets it close cleanly.
+  # chopsticks tells clients about a block before it writes the block to its database, and
+  # TERM ends it without finishing that write: wait until the head is in the database first,
+  # or a block a client has already seen (and the nonces it used) is gone after a resume.
+  if live_pid "$CHAIN_PID" >/dev/null && [ -f "$CHAIN_DB" ]; then
+    python3 "$CMU_ROOT/scripts/wait_chain_flushed.py" "http://127.0.0.1:$CHOPSTICKS_PORT" "$CHAIN_DB" 30 \
+      || log "warning: the dev chain's newest block may not be saved (see above); stopping anyway"
+  fi
   stop_pidfile "$CHAIN_PID" 15
 }
 

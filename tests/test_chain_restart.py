@@ -34,8 +34,8 @@ def _chain(env: dict[str, str], action: str) -> None:
     assert result.returncode == 0, result.stderr + result.stdout
 
 
-def _remark(url: str, text: str) -> int:
-    """Submits a signed remark by //Alice; returns Alice's nonce afterwards."""
+def _remark(url: str, text: str) -> tuple[int, int]:
+    """Submits a signed remark by //Alice; returns (Alice's nonce, best block number) after it."""
     substrate = SubstrateInterface(url)
     try:
         alice = Keypair.create_from_uri("//Alice")
@@ -45,24 +45,40 @@ def _remark(url: str, text: str) -> int:
         )
         assert receipt.is_success
         nonce: int = substrate.get_account_nonce(alice.ss58_address)
-        return nonce
+        number: int = substrate.get_block_number(None)
+        return nonce, number
     finally:
         substrate.close()
 
 
-def test_state_survives_stop_and_start_and_signing_still_works(tmp_path: Path) -> None:
+# chopsticks announces a block before it writes it to its database; a stop right after
+# inclusion used to lose that block (and the nonce) on a fast machine. Stopping straight
+# after each inclusion, several times in a row, exercises exactly that window.
+RESTARTS = 6
+
+
+def test_stop_right_after_inclusion_loses_nothing(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "CMU_RUN": str(tmp_path / "run"), "CMU_CHAIN_PORT": str(port)}
     url = f"ws://127.0.0.1:{port}"
     try:
         _chain(env, "start")
-        assert _remark(url, "before restart") == 1
-        _chain(env, "stop")
-        _chain(env, "start")
-        # The nonce survived, and a new signature over the resumed genesis hash is accepted.
-        assert _remark(url, "after restart") == 2
+        for round_ in range(1, RESTARTS + 1):
+            nonce, number = _remark(url, f"before stop {round_}")
+            assert nonce == round_
+            _chain(env, "stop")  # no pause: the block was announced a moment ago
+            _chain(env, "start")
+            substrate = SubstrateInterface(url)
+            try:
+                alice = Keypair.create_from_uri("//Alice").ss58_address
+                assert substrate.get_account_nonce(alice) == round_, f"restart {round_}"
+                assert substrate.get_block_number(None) == number, f"restart {round_}"
+            finally:
+                substrate.close()
+        # A new signature over the resumed genesis hash is accepted.
+        assert _remark(url, "after restarts")[0] == RESTARTS + 1
         _chain(env, "reset")
         _chain(env, "start")
-        assert _remark(url, "after reset") == 1
+        assert _remark(url, "after reset")[0] == 1
     finally:
         _chain(env, "stop")
