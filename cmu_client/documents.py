@@ -8,16 +8,23 @@ card).
 
 Documents are read into typed :class:`msgspec.Struct` models with :func:`convert`, which
 reports the first problem as a :class:`DocumentError` with the JSON path of the offending
-value (``data[0].sha256``), for callers to turn into their own error.
+value (``data[0].sha256``), for callers to turn into their own error. Documents people
+write (the model spec) are checked with :func:`check_fields`, which reports every problem
+with its path, worded as the model's fields say (:func:`says`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from typing import Any, TypeVar
+import types
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import msgspec
+
+from cmu_client.errors import Problem
 
 _T = TypeVar("_T")
 
@@ -80,3 +87,123 @@ def _document_error(bad: msgspec.ValidationError) -> DocumentError:
         if field:
             return DocumentError(join_path(path, field["field"]), what)
     return DocumentError(path, problem)
+
+
+# --- checking every key, for documents people write ---------------------------------
+
+
+def says(problem: str, expected: str | None = None, **constraints: Any) -> msgspec.Meta:
+    """A field's constraints (msgspec ``Meta`` keywords) and how a value that breaks them
+    is reported by :func:`check_fields` (``{value!r}`` in ``problem`` is the value found)."""
+    return msgspec.Meta(**constraints, extra={"problem": problem, "expected": expected})
+
+
+#: What :func:`check_fields` leaves out for keys that are absent or wrong.
+ABSENT: Any = object()
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    annotation: Any
+    required: bool
+    problem: str
+    expected: str | None
+
+
+@functools.cache
+def _fields_of(model: type[msgspec.Struct]) -> list[_Field]:
+    hints = get_type_hints(model, include_extras=True)
+    found = []
+    for info in msgspec.structs.fields(model):
+        extra: dict[str, Any] = {}
+        for meta in get_args(hints[info.name])[1:]:
+            if isinstance(meta, msgspec.Meta) and meta.extra:
+                extra = meta.extra
+        found.append(
+            _Field(
+                info.encode_name,
+                hints[info.name],
+                info.required,
+                extra.get("problem", "not valid"),
+                extra.get("expected"),
+            )
+        )
+    return found
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X`` for ``Annotated[X, ...]``."""
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
+
+
+def _struct_of(annotation: Any) -> type[msgspec.Struct] | None:
+    """The struct ``annotation`` names (also as ``Annotated[...]`` or ``X | None``)."""
+    annotation = _unwrap(annotation)
+    union = get_origin(annotation) in (Union, types.UnionType)
+    for option in get_args(annotation) if union else (annotation,):
+        if get_origin(option) is None and isinstance(option, type) and issubclass(
+            option, msgspec.Struct
+        ):
+            return option
+    return None
+
+
+def check_fields(
+    raw: Any,
+    model: type[msgspec.Struct],
+    path: str,
+    problems: list[Problem],
+    not_object: tuple[str, str | None] = ("not an object", None),
+    list_keys: bool = False,
+) -> dict[str, Any] | None:
+    """Every key of ``raw`` checked against ``model``, each on its own, so that every
+    problem is reported (appended to ``problems`` with its JSON path), not the first.
+
+    Returns the keys that passed, converted to their field types (nested structs and
+    lists of structs as dicts checked the same way; absent optional keys are left out),
+    or None when ``raw`` is not an object. ``list_keys`` names the known keys in the
+    report of an unknown one.
+    """
+
+    def add(where: str, problem: str, expected: str | None = None) -> None:
+        problems.append(Problem(row=None, column=where, problem=problem, expected=expected))
+
+    if not isinstance(raw, dict):
+        add(path, *not_object)
+        return None
+    fields = _fields_of(model)
+    known = sorted(f.name for f in fields)
+    listed = "one of " + ", ".join(known) if list_keys else None
+    for key in sorted(set(raw) - set(known)):
+        add(join_path(path, key), "unknown key", listed)
+    values: dict[str, Any] = {}
+    for f in fields:
+        where = join_path(path, f.name)
+        value = raw.get(f.name, ABSENT)
+        if value is ABSENT:
+            if f.required:
+                add(where, f.problem.format(value=None), f.expected)
+            continue
+        nested = _struct_of(f.annotation)
+        items = get_args(_unwrap(f.annotation))
+        if nested is not None and value is not None:
+            checked = check_fields(value, nested, where, problems, (f.problem, f.expected))
+            if checked is not None:
+                values[f.name] = checked
+        elif get_origin(_unwrap(f.annotation)) is list and _struct_of(items[0]) is not None:
+            if not isinstance(value, list) or not value:
+                add(where, f.problem, f.expected)
+            else:
+                item_model = _struct_of(items[0])
+                assert item_model is not None
+                values[f.name] = [
+                    check_fields(v, item_model, f"{where}[{i}]", problems)
+                    for i, v in enumerate(value)
+                ]
+        else:
+            try:
+                values[f.name] = msgspec.convert(value, f.annotation, strict=True)
+            except msgspec.ValidationError:
+                add(where, f.problem.format(value=value), f.expected)
+    return values

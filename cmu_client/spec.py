@@ -29,12 +29,15 @@ from __future__ import annotations
 import enum
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from cmu_client import lgbm_params
-from cmu_client.documents import canonical_json
+from cmu_client.documents import ABSENT, canonical_json, check_fields, says, to_builtins
 from cmu_client.errors import Problem, SpecError
 
 SPEC_FORMAT = "cmu-model-spec/1"
@@ -43,9 +46,6 @@ MAX_SPEC_BYTES = 1024 * 1024
 
 #: Cell texts that mean "missing" in a CSV; LightGBM sees them as NaN.
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "NaN", "nan", "null", "NULL"})
-
-_FEATURE_KEYS = frozenset({"name", "type", "categories", "allow_missing", "min", "max"})
-
 
 class Task(enum.Enum):
     BINARY = "binary"
@@ -155,36 +155,47 @@ class ModelSpec:
     def with_validation(self, ref: ContentRef) -> ModelSpec:
         return replace(self, validation=ref)
 
+    def document(self) -> SpecDocument:
+        """The spec as its typed JSON document (what :meth:`to_bytes` encodes)."""
+        multiclass_count = self.task is Task.MULTICLASS and not self.classes
+        return SpecDocument(
+            format=SPEC_FORMAT,
+            name=self.name,
+            description=self.description,
+            task=self.task,
+            label=self.label,
+            classes=list(self.classes) if self.classes else None,
+            num_classes=self.num_classes if multiclass_count else None,
+            features=[
+                FeatureDocument(
+                    name=f.name,
+                    type=f.type,
+                    categories=list(f.categories) if f.categories else None,
+                    allow_missing=f.allow_missing,
+                    min=f.min,
+                    max=f.max,
+                )
+                for f in self.features
+            ],
+            lightgbm=LightgbmDocument(
+                params=dict(self.training.params),
+                num_boost_round=self.training.num_boost_round,
+                rounds_per_update=self.training.rounds_per_update,
+                update_mode=self.training.update_mode,
+            ),
+            acceptance=AcceptanceDocument(
+                metric=self.acceptance.metric,
+                tolerance=self.acceptance.tolerance,
+                higher_is_better=self.acceptance.higher_is_better,
+            ),
+            validation=None
+            if self.validation is None
+            else ValidationDocument(self.validation.cid, self.validation.sha256.hex()),
+        )
+
     def to_document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "format": SPEC_FORMAT,
-            "name": self.name,
-            "task": self.task.value,
-            "label": self.label,
-            "features": [_feature_doc(f) for f in self.features],
-            "lightgbm": {
-                "params": dict(self.training.params),
-                "num_boost_round": self.training.num_boost_round,
-                "rounds_per_update": self.training.rounds_per_update,
-                "update_mode": self.training.update_mode.value,
-            },
-            "acceptance": {
-                "metric": self.acceptance.metric,
-                "tolerance": self.acceptance.tolerance,
-                "higher_is_better": self.acceptance.higher_is_better,
-            },
-        }
-        if self.description:
-            doc["description"] = self.description
-        if self.classes:
-            doc["classes"] = list(self.classes)
-        if self.task is Task.MULTICLASS and not self.classes:
-            doc["num_classes"] = self.num_classes
-        if self.validation is not None:
-            doc["validation"] = {
-                "cid": self.validation.cid,
-                "sha256": self.validation.sha256.hex(),
-            }
+        """The spec as plain JSON values."""
+        doc: dict[str, Any] = to_builtins(self.document())
         return doc
 
     def to_bytes(self) -> bytes:
@@ -193,17 +204,94 @@ class ModelSpec:
         return canonical_json(self.to_document())
 
 
-def _feature_doc(f: Feature) -> dict[str, Any]:
-    doc: dict[str, Any] = {"name": f.name, "type": f.type.value}
-    if f.categories:
-        doc["categories"] = list(f.categories)
-    if not f.allow_missing:
-        doc["allow_missing"] = False
-    if f.min is not None:
-        doc["min"] = f.min
-    if f.max is not None:
-        doc["max"] = f.max
-    return doc
+# --- the document, typed ---------------------------------------------------------------
+#
+# The structs below say what each key holds, and (``says``) how a value of the wrong type
+# or range is reported. :func:`parse_spec` checks every key against them
+# (:func:`cmu_client.documents.check_fields`), so it reports every problem with its JSON
+# path instead of stopping at the first, then applies the rules that involve several keys
+# (classes against the task, a feature named like the label, a metric for the task, ...).
+
+
+_NonEmpty = Annotated[str, says("missing or empty", None, pattern=r"\S")]
+_Bound = Annotated[
+    float | None, says("must be a finite number on a numeric or integer feature")
+]
+_Rounds = Annotated[
+    int, says("{value!r} is not valid", "an integer from 1 to 100000", ge=1, le=100_000)
+]
+
+
+class FeatureDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: _NonEmpty
+    type: Annotated[
+        FeatureType, says("unknown type {value!r}", "numeric, integer or categorical")
+    ]
+    categories: Annotated[
+        list[str] | None,
+        says(
+            "missing or not a list of strings",
+            "every category, in a fixed order (their index is the encoding)",
+        ),
+    ] = None
+    allow_missing: Annotated[bool, says("not a boolean")] = True
+    min: _Bound = None
+    max: _Bound = None
+
+
+class LightgbmDocument(msgspec.Struct, forbid_unknown_fields=True):
+    params: Annotated[dict[str, Any], says("not an object")] = msgspec.field(
+        default_factory=dict
+    )
+    num_boost_round: _Rounds = 50
+    rounds_per_update: _Rounds = 20
+    update_mode: Annotated[
+        UpdateMode, says("unknown mode {value!r}", "continue or retrain")
+    ] = UpdateMode.CONTINUE
+
+
+class AcceptanceDocument(msgspec.Struct, forbid_unknown_fields=True):
+    metric: Annotated[str, says("unknown metric {value!r}", ", ".join(sorted(METRICS)))]
+    tolerance: Annotated[float, says("{value!r} is not valid", "a number >= 0", ge=0)] = 0.0
+    higher_is_better: bool | None = None
+
+
+class ValidationDocument(msgspec.Struct):
+    cid: Annotated[str, says("missing", None, min_length=1)]
+    sha256: Annotated[
+        str,
+        says(
+            "not a sha2-256 hex digest", "64 hex characters", pattern="^(0x)?[0-9a-fA-F]{64}$"
+        ),
+    ]
+
+
+class SpecDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """The model spec document as stored (``cmu-model-spec/1``)."""
+
+    name: Annotated[str, says("missing or empty", "a non-empty string", pattern=r"\S")]
+    task: Annotated[Task, says("unknown task {value!r}", "binary, multiclass or regression")]
+    label: Annotated[str, says("missing or empty", "the label column's name", min_length=1)]
+    features: Annotated[
+        list[FeatureDocument], says("missing or empty", "a list of {name, type} objects")
+    ]
+    acceptance: Annotated[
+        AcceptanceDocument, says("missing", '{"metric": ..., "tolerance": ...}')
+    ]
+    format: Annotated[
+        str | None, says("unsupported format {value!r}", repr(SPEC_FORMAT))
+    ] = None
+    description: Annotated[str, says("not a string")] = ""
+    classes: Annotated[list[str] | None, says("not a list of non-empty strings")] = None
+    num_classes: Annotated[
+        int | None, says("{value!r} is not a valid class count", "an integer >= 3")
+    ] = None
+    lightgbm: Annotated[LightgbmDocument, says("not an object")] = msgspec.field(
+        default_factory=LightgbmDocument
+    )
+    validation: Annotated[
+        ValidationDocument | None, says("not an object", '{"cid": ..., "sha256": ...}')
+    ] = None
 
 
 class _Collector:
@@ -216,13 +304,8 @@ class _Collector:
         self.problems.append(Problem(row=None, column=path, problem=problem, expected=expected))
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def parse_spec(raw: bytes | str | Mapping[str, Any]) -> ModelSpec:
     """Parse and check a spec document; raises :class:`SpecError` listing every problem."""
-    c = _Collector()
     if isinstance(raw, bytes | str):
         try:
             doc = json.loads(raw)
@@ -237,65 +320,76 @@ def parse_spec(raw: bytes | str | Mapping[str, Any]) -> ModelSpec:
     if not isinstance(doc, dict):
         raise SpecError("model spec", [Problem(None, None, "not a JSON object")])
 
-    known = {"format", "name", "description", "task", "label", "classes", "num_classes",
-             "features", "lightgbm", "acceptance", "validation"}
-    for key in sorted(set(doc) - known):
-        c.add(key, "unknown key", "one of " + ", ".join(sorted(known)))
-
-    if doc.get("format", SPEC_FORMAT) != SPEC_FORMAT:
-        c.add("format", f"unsupported format {doc.get('format')!r}", repr(SPEC_FORMAT))
-
-    name = doc.get("name")
-    if not isinstance(name, str) or not name.strip():
-        c.add("name", "missing or empty", "a non-empty string")
-        name = ""
-    description = doc.get("description", "")
-    if not isinstance(description, str):
-        c.add("description", "not a string")
-        description = ""
-
-    task: Task | None = None
-    try:
-        task = Task(doc.get("task"))
-    except ValueError:
-        c.add("task", f"unknown task {doc.get('task')!r}", "binary, multiclass or regression")
-
-    label = doc.get("label")
-    if not isinstance(label, str) or not label:
-        c.add("label", "missing or empty", "the label column's name")
-        label = ""
-
-    classes = _parse_classes(doc, task, c)
-    num_classes = _parse_num_classes(doc, task, classes, c)
-    features = _parse_features(doc.get("features"), label, c)
-    training = _parse_training(doc.get("lightgbm", {}), c)
-    acceptance = _parse_acceptance(doc.get("acceptance"), task, c)
-    validation = _parse_validation(doc.get("validation"), c)
+    c = _Collector()
+    values = check_fields(doc, SpecDocument, "", c.problems, list_keys=True)
+    assert values is not None
+    if "format" in values and values["format"] != SPEC_FORMAT:
+        c.add("format", f"unsupported format {values['format']!r}", repr(SPEC_FORMAT))
+    task: Task | None = values.get("task")
+    label: str = values.get("label", "")
+    classes = _check_classes(doc, values, task, c)
+    num_classes = _check_num_classes(doc, values, task, classes, c)
+    features = _check_features(values.get("features") or [], label, c)
+    training = _check_training(values.get("lightgbm"), c)
+    acceptance = _check_acceptance(values.get("acceptance"), task, c)
+    validation = values.get("validation")
 
     if c.problems or task is None or acceptance is None:
-        raise SpecError("model spec", c.problems, "fix the listed keys; see docs/client.md")
+        problems = sorted(c.problems, key=_position)
+        raise SpecError("model spec", problems, "fix the listed keys; see docs/client.md")
     return ModelSpec(
-        name=name,
+        name=values["name"],
         task=task,
         label=label,
         features=tuple(features),
         training=training,
         acceptance=acceptance,
-        validation=validation,
+        validation=None
+        if validation is None
+        else ContentRef(validation["cid"], bytes.fromhex(validation["sha256"].removeprefix("0x"))),
         classes=tuple(classes),
         num_classes=num_classes,
-        description=description,
+        description=values.get("description", ""),
     )
 
 
-def _parse_classes(doc: Mapping[str, Any], task: Task | None, c: _Collector) -> list[str]:
-    raw = doc.get("classes")
-    if raw is None:
+#: The order problems are listed in: the document's keys as people read them (unknown
+#: keys first), and within an object its keys in the same spirit.
+_ORDER = ("format", "name", "description", "task", "label", "classes", "num_classes",
+          "features", "lightgbm", "acceptance", "validation")
+_SUB_ORDER = {
+    "features": ("name", "type", "categories", "allow_missing", "min", "max"),
+    "lightgbm": ("params", "num_boost_round", "rounds_per_update", "update_mode"),
+    "acceptance": ("metric", "tolerance", "higher_is_better"),
+    "validation": ("cid", "sha256"),
+}
+_PATH = re.compile(r"^(?P<top>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>\w+))?")
+
+
+def _position(problem: Problem) -> tuple[int, int, int]:
+    found = _PATH.match(problem.column or "")
+    if found is None:
+        return (-1, -1, -1)
+    top, sub = found["top"], found["sub"]
+    order = _SUB_ORDER.get(top, ())
+    sub_rank = len(order) if sub is None else (order.index(sub) if sub in order else -1)
+    index = int(found["index"]) if found["index"] else -1
+    return (_ORDER.index(top) if top in _ORDER else -1, index, sub_rank)
+
+
+def _check_classes(
+    doc: Mapping[str, Any], values: Mapping[str, Any], task: Task | None, c: _Collector
+) -> list[str]:
+    if doc.get("classes") is None:
         return []
     if task is Task.REGRESSION:
+        c.problems[:] = [p for p in c.problems if p.column != "classes"]
         c.add("classes", "a regression task has no classes")
         return []
-    if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
+    raw = values.get("classes")
+    if raw is None:
+        return []  # not a list of strings: reported
+    if not all(raw):
         c.add("classes", "not a list of non-empty strings")
         return []
     if len(set(raw)) != len(raw):
@@ -307,11 +401,16 @@ def _parse_classes(doc: Mapping[str, Any], task: Task | None, c: _Collector) -> 
     return list(raw)
 
 
-def _parse_num_classes(
-    doc: Mapping[str, Any], task: Task | None, classes: list[str], c: _Collector
+def _check_num_classes(
+    doc: Mapping[str, Any],
+    values: Mapping[str, Any],
+    task: Task | None,
+    classes: list[str],
+    c: _Collector,
 ) -> int:
     raw = doc.get("num_classes")
     if task is not Task.MULTICLASS:
+        c.problems[:] = [p for p in c.problems if p.column != "num_classes"]
         if raw is not None and not (task is Task.BINARY and raw == 2):
             c.add("num_classes", "only for multiclass tasks")
         return 0
@@ -319,146 +418,124 @@ def _parse_num_classes(
         if not classes:
             c.add("num_classes", "missing", "num_classes (>= 3) or a classes list")
         return len(classes)
-    if not isinstance(raw, int) or isinstance(raw, bool) or raw < 3:
+    count = values.get("num_classes")
+    if count is None:
+        return 0  # not an integer: reported
+    if count < 3:
         c.add("num_classes", f"{raw!r} is not a valid class count", "an integer >= 3")
         return 0
-    if classes and raw != len(classes):
-        c.add("num_classes", f"{raw} disagrees with {len(classes)} classes listed")
-    return raw
+    if classes and count != len(classes):
+        c.add("num_classes", f"{count} disagrees with {len(classes)} classes listed")
+    return int(count)
 
 
-def _parse_features(raw: Any, label: str, c: _Collector) -> list[Feature]:
-    if not isinstance(raw, list) or not raw:
-        c.add("features", "missing or empty", "a list of {name, type} objects")
-        return []
+def _check_features(
+    items: list[dict[str, Any] | None], label: str, c: _Collector
+) -> list[Feature]:
     features: list[Feature] = []
     seen: set[str] = set()
-    for i, item in enumerate(raw):
+    for i, item in enumerate(items):
         path = f"features[{i}]"
-        if not isinstance(item, dict):
-            c.add(path, "not an object")
-            continue
-        for key in sorted(set(item) - _FEATURE_KEYS):
-            c.add(f"{path}.{key}", "unknown key")
-        name = item.get("name")
-        if not isinstance(name, str) or not name:
-            c.add(f"{path}.name", "missing or empty")
-            continue
+        if item is None or "name" not in item:
+            continue  # not an object or no usable name: reported
+        name: str = item["name"]
         if name in seen:
             c.add(f"{path}.name", f"duplicate feature {name!r}")
         if name == label:
             c.add(f"{path}.name", f"feature {name!r} is also the label")
         seen.add(name)
-        try:
-            ftype = FeatureType(item.get("type"))
-        except ValueError:
-            c.add(f"{path}.type", f"unknown type {item.get('type')!r}",
-                  "numeric, integer or categorical")
-            continue
+        ftype: FeatureType | None = item.get("type")
+        if ftype is None:
+            continue  # unknown type: reported
         categories: tuple[str, ...] = ()
+        cats = item.get("categories", ABSENT)
         if ftype is FeatureType.CATEGORICAL:
-            cats = item.get("categories")
-            if not isinstance(cats, list) or not cats or not all(isinstance(x, str) for x in cats):
-                c.add(f"{path}.categories", "missing or not a list of strings",
-                      "every category, in a fixed order (their index is the encoding)")
+            if cats is ABSENT or not cats:
+                if cats is not ABSENT or f"{path}.categories" not in _columns(c):
+                    c.add(
+                        f"{path}.categories",
+                        "missing or not a list of strings",
+                        "every category, in a fixed order (their index is the encoding)",
+                    )
             elif len(set(cats)) != len(cats):
                 c.add(f"{path}.categories", "duplicate categories")
             elif any(x in MISSING_TOKENS for x in cats):
-                c.add(f"{path}.categories", "a category spells a missing value",
-                      "categories other than " + ", ".join(sorted(repr(t) for t in MISSING_TOKENS)))
+                c.add(
+                    f"{path}.categories",
+                    "a category spells a missing value",
+                    "categories other than " + ", ".join(sorted(repr(t) for t in MISSING_TOKENS)),
+                )
             else:
                 categories = tuple(cats)
-        elif "categories" in item:
+        elif cats is not ABSENT or f"{path}.categories" in _columns(c):
+            _drop(c, f"{path}.categories")
             c.add(f"{path}.categories", "only categorical features have categories")
-        allow_missing = item.get("allow_missing", True)
-        if not isinstance(allow_missing, bool):
-            c.add(f"{path}.allow_missing", "not a boolean")
-            allow_missing = True
-        bounds: list[float | None] = []
-        for key in ("min", "max"):
-            value = item.get(key)
-            if value is not None and (not _is_number(value) or ftype is FeatureType.CATEGORICAL):
+        bounds: list[float | None] = [item.get("min"), item.get("max")]
+        if ftype is FeatureType.CATEGORICAL:
+            for key, value in zip(("min", "max"), bounds, strict=True):
+                if value is not None:
+                    c.add(f"{path}.{key}", "must be a finite number on a numeric or integer "
+                          "feature")
+            bounds = [None, None]
+        for key, value in zip(("min", "max"), bounds, strict=True):
+            if value is not None and not math.isfinite(value):
                 c.add(f"{path}.{key}", "must be a finite number on a numeric or integer feature")
-                value = None
-            bounds.append(float(value) if value is not None else None)
-        if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
+        low, high = (b if b is not None and math.isfinite(b) else None for b in bounds)
+        if low is not None and high is not None and low > high:
             c.add(path, "min is greater than max")
-        features.append(Feature(name, ftype, categories, allow_missing, bounds[0], bounds[1]))
+        features.append(
+            Feature(name, ftype, categories, item.get("allow_missing", True), low, high)
+        )
     return features
 
 
-def _parse_training(raw: Any, c: _Collector) -> TrainingSpec:
-    if not isinstance(raw, dict):
-        c.add("lightgbm", "not an object")
+def _columns(c: _Collector) -> set[str | None]:
+    return {p.column for p in c.problems}
+
+
+def _drop(c: _Collector, path: str) -> None:
+    c.problems[:] = [p for p in c.problems if p.column != path]
+
+
+def _check_training(values: Mapping[str, Any] | None, c: _Collector) -> TrainingSpec:
+    if values is None:
         return TrainingSpec()
-    for key in sorted(set(raw) - {"params", "num_boost_round", "rounds_per_update", "update_mode"}):
-        c.add(f"lightgbm.{key}", "unknown key")
-    params = raw.get("params", {})
-    if not isinstance(params, dict):
-        c.add("lightgbm.params", "not an object")
-        params = {}
+    params = values.get("params", {})
     for refused in lgbm_params.check(params):
         c.add(f"lightgbm.params.{refused.key}", refused.problem, refused.expected)
-    rounds = _positive_int(raw, "num_boost_round", 50, c)
-    per_update = _positive_int(raw, "rounds_per_update", 20, c)
-    try:
-        mode = UpdateMode(raw.get("update_mode", UpdateMode.CONTINUE.value))
-    except ValueError:
-        c.add("lightgbm.update_mode", f"unknown mode {raw.get('update_mode')!r}",
-              "continue or retrain")
-        mode = UpdateMode.CONTINUE
-    return TrainingSpec(dict(params), rounds, per_update, mode)
+    return TrainingSpec(
+        dict(params),
+        values.get("num_boost_round", 50),
+        values.get("rounds_per_update", 20),
+        values.get("update_mode", UpdateMode.CONTINUE),
+    )
 
 
-def _positive_int(raw: Mapping[str, Any], key: str, default: int, c: _Collector) -> int:
-    value = raw.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
-        c.add(f"lightgbm.{key}", f"{value!r} is not valid", "an integer from 1 to 100000")
-        return default
-    return value
-
-
-def _parse_acceptance(raw: Any, task: Task | None, c: _Collector) -> Acceptance | None:
-    if not isinstance(raw, dict):
-        c.add("acceptance", "missing", '{"metric": ..., "tolerance": ...}')
-        return None
-    for key in sorted(set(raw) - {"metric", "tolerance", "higher_is_better"}):
-        c.add(f"acceptance.{key}", "unknown key")
-    metric = raw.get("metric")
-    if not isinstance(metric, str) or metric not in METRICS:
+def _check_acceptance(
+    values: Mapping[str, Any] | None, task: Task | None, c: _Collector
+) -> Acceptance | None:
+    if values is None or "metric" not in values:
+        return None  # reported
+    metric: str = values["metric"]
+    if metric not in METRICS:
         c.add("acceptance.metric", f"unknown metric {metric!r}", ", ".join(sorted(METRICS)))
         return None
     tasks, higher = METRICS[metric]
     if task is not None and task not in tasks:
-        c.add("acceptance.metric", f"{metric} does not apply to a {task.value} task",
-              ", ".join(sorted(k for k, (t, _) in METRICS.items() if task in t)))
-    tolerance = raw.get("tolerance", 0.0)
-    if not _is_number(tolerance) or tolerance < 0:
+        c.add(
+            "acceptance.metric",
+            f"{metric} does not apply to a {task.value} task",
+            ", ".join(sorted(k for k, (t, _) in METRICS.items() if task in t)),
+        )
+    tolerance = values.get("tolerance", 0.0)
+    if not math.isfinite(tolerance):
         c.add("acceptance.tolerance", f"{tolerance!r} is not valid", "a number >= 0")
         tolerance = 0.0
-    declared = raw.get("higher_is_better", higher)
-    if declared != higher:
-        c.add("acceptance.higher_is_better", f"{metric} is {'higher' if higher else 'lower'}"
-              " is better", str(higher).lower())
-    return Acceptance(str(metric), float(tolerance), higher)
-
-
-def _parse_validation(raw: Any, c: _Collector) -> ContentRef | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        c.add("validation", "not an object", '{"cid": ..., "sha256": ...}')
-        return None
-    cid = raw.get("cid")
-    digest = raw.get("sha256")
-    if not isinstance(cid, str) or not cid:
-        c.add("validation.cid", "missing")
-        return None
-    try:
-        value = bytes.fromhex(str(digest).removeprefix("0x"))
-    except ValueError:
-        value = b""
-    if len(value) != 32:
-        c.add("validation.sha256", "not a sha2-256 hex digest", "64 hex characters")
-        return None
-    return ContentRef(cid, value)
+    declared = values.get("higher_is_better")
+    if declared is not None and declared != higher:
+        c.add(
+            "acceptance.higher_is_better",
+            f"{metric} is {'higher' if higher else 'lower'} is better",
+            str(higher).lower(),
+        )
+    return Acceptance(metric, float(tolerance), higher)

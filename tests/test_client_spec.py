@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 from fixtures_client import make_spec, spec_document
 
+from cmu_client.documents import canonical_json
 from cmu_client.errors import SpecError
 from cmu_client.spec import ContentRef, FeatureType, Task, UpdateMode, parse_spec
 
@@ -139,3 +141,36 @@ def test_error_message_is_one_line_with_count_and_first_problem() -> None:
     assert caught.value.message.startswith("model spec: 2 problems; first: ")
     assert "\n" not in caught.value.message
     assert caught.value.hint
+
+
+NON_ASCII_NAMES = {"age": "âge", "income": "revenu (€)", "region": "région", "score": "得分"}
+
+
+def non_ascii_document() -> dict[str, object]:
+    doc = spec_document(name="modèle d'achat ✓", description="données synthétiques",
+                        label="acheté", classes=["non", "oui"])
+    for feature in doc["features"]:
+        feature["name"] = NON_ASCII_NAMES[feature["name"]]
+    doc["features"][2]["categories"] = ["nord", "sud", "Île", "ouest"]
+    return doc
+
+
+def test_a_spec_with_non_ascii_names_hashes_the_same_everywhere() -> None:
+    """One canonical JSON (UTF-8, characters as they are): whoever writes the spec and
+    however its source file is spelled, the stored bytes and their sha2-256 are one."""
+    doc = non_ascii_document()
+    spec = parse_spec(doc)
+    stored = spec.to_bytes()
+    assert "âge".encode() in stored and b"\\u" not in stored  # UTF-8, not escapes
+    digest = hashlib.sha256(stored).digest()
+    sources: list[str | bytes] = [
+        json.dumps(doc),  # ASCII escapes (what json.dumps writes by default)
+        json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"),
+        json.dumps(dict(reversed(list(doc.items()))), ensure_ascii=False),
+    ]
+    for source in sources:
+        assert hashlib.sha256(parse_spec(source).to_bytes()).digest() == digest
+    # The one encoder, from the document or from the stored bytes read back (the worker).
+    assert canonical_json(spec.to_document()) == stored
+    assert canonical_json(json.loads(stored)) == stored
+    assert parse_spec(stored) == spec

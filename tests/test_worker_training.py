@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
 import textwrap
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fixtures_worker import local_model, local_spec, sha_hex
 from sklearn.metrics import log_loss, roc_auc_score
 
+from cmu_client.dataset import load_csv
+from cmu_client.documents import canonical_json
 from cmu_client.errors import SpecError
-from cmu_client.spec import parse_spec
+from cmu_client.spec import ContentRef, parse_spec
 from cmu_client.types import RejectionReason
 from offchain import demo_data
+from offchain.card import recipe_from_card
+from offchain.checkpoint import CheckpointStore, RoundCheckpoint, Stage
 from offchain.cid import raw_cid_from_sha256
 from offchain.decide import Decision, find_duplicates
 from offchain.evaluate import auc, binary_logloss
-from offchain.prepare import prepare_update
-from offchain.recipe import Recipe, RecipeError, accumulated_data
+from offchain.prepare import prepare_first_version, prepare_update
+from offchain.publish import build_card
+from offchain.recipe import DataRef, Recipe, RecipeError, accumulated_data
 from offchain.training import TrainingError, derive_artifact, resolve_params
 
 
@@ -225,3 +232,41 @@ def test_raw_cid_follows_from_the_hash() -> None:
         raw_cid_from_sha256(bytes.fromhex(sha_hex(b"hello")))
         == "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
     )
+
+
+def test_non_ascii_feature_names_keep_recipe_and_card_bytes_stable(tmp_path: Path) -> None:
+    """Feature names outside ASCII flow through the recipe, the version card and the
+    worker's checkpoint (which keeps the card as text) without changing a byte."""
+    slices = demo_data.story_slices()
+    names = tuple(f"{n}_é" if i % 2 else f"特徴_{n}" for i, n in
+                  enumerate(slices.validation.feature_names))
+    doc = demo_data.spec_document(names, label="diagnostic_ü")
+    validation_csv = replace(slices.validation, feature_names=names).to_csv(label="diagnostic_ü")
+    doc["validation"] = {"cid": "bafkreivalidation", "sha256": sha_hex(validation_csv)}
+    spec = parse_spec(doc)
+    spec_ref = ContentRef("bafkreispec", hashlib.sha256(spec.to_bytes()).digest())
+    initial_csv = replace(slices.initial, feature_names=names).to_csv(label="diagnostic_ü")
+    initial = load_csv(initial_csv, spec)
+    first = prepare_first_version(
+        0, spec, spec_ref, load_csv(validation_csv, spec),
+        DataRef("bafkreiinitial", hashlib.sha256(initial_csv).digest(), initial.rows, None),
+        initial,
+    )
+    card = build_card(first, spec.acceptance.metric, spec.acceptance.tolerance)
+    card_bytes = card.to_bytes()
+    assert names[0].encode() in card_bytes
+    assert canonical_json(json.loads(card_bytes)) == card_bytes
+    assert recipe_from_card(card_bytes) == first.recipe
+    recipe_bytes = first.recipe.canonical_bytes()
+    assert Recipe.from_bytes(recipe_bytes).sha256() == first.recipe.sha256()
+    store = CheckpointStore(tmp_path)
+    store.save(
+        RoundCheckpoint(
+            model=0, parent=None, version_count=0, contributions=(), stage=Stage.TRAINED,
+            recipe_text=recipe_bytes.decode("utf-8"), card_text=card_bytes.decode("utf-8"),
+        )
+    )
+    kept = store.load(0)
+    assert kept is not None and kept.card_text is not None and kept.recipe_text is not None
+    assert kept.card_text.encode("utf-8") == card_bytes
+    assert kept.recipe_text.encode("utf-8") == recipe_bytes
