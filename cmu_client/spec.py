@@ -122,18 +122,22 @@ class ContentRef:
     sha256: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModelSpec:
+    """A parsed, checked model spec (:func:`parse_spec`); :meth:`to_bytes` stores it.
+    Fields in the document's order."""
+
     name: str
+    description: str = ""
     task: Task
+    #: The label column's name.
     label: str
+    classes: tuple[str, ...] = ()
+    num_classes: int = 0
     features: tuple[Feature, ...]
     training: TrainingSpec
     acceptance: Acceptance
     validation: ContentRef | None
-    classes: tuple[str, ...] = ()
-    num_classes: int = 0
-    description: str = ""
 
     @property
     def feature_names(self) -> list[str]:
