@@ -142,8 +142,10 @@ def _struct_of(annotation: Any) -> type[msgspec.Struct] | None:
     annotation = _unwrap(annotation)
     union = get_origin(annotation) in (Union, types.UnionType)
     for option in get_args(annotation) if union else (annotation,):
-        if get_origin(option) is None and isinstance(option, type) and issubclass(
-            option, msgspec.Struct
+        if (
+            get_origin(option) is None
+            and isinstance(option, type)
+            and issubclass(option, msgspec.Struct)
         ):
             return option
     return None

@@ -165,27 +165,32 @@ def check(params: Mapping[str, Any]) -> list[ParamProblem]:
                     f"CMU pins {name}={PINNED[name]!r}; remove it from the spec",
                 )
             )
-        elif name == "num_threads" and (isinstance(value, bool) or not isinstance(value, int)
-                                        or value < 1):
+        elif name == "num_threads" and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
             problems.append(
                 ParamProblem(
-                    key, "num_threads must be a positive integer (0 = all cores is not "
-                    "reproducible)"
+                    key,
+                    "num_threads must be a positive integer (0 = all cores is not reproducible)",
                 )
             )
         elif name == "seed" and (isinstance(value, bool) or not isinstance(value, int)):
             problems.append(ParamProblem(key, "seed must be a fixed integer"))
         elif name in seen:
             problems.append(
-                ParamProblem(key, f"sets {name} again (also set as {seen[name]!r})",
-                             "set each parameter once")
+                ParamProblem(
+                    key,
+                    f"sets {name} again (also set as {seen[name]!r})",
+                    "set each parameter once",
+                )
             )
         seen.setdefault(name, key)
     return problems
 
 
-def resolve(params: Mapping[str, Any], objective: str, num_class: int | None
-            ) -> dict[str, ParamValue]:
+def resolve(
+    params: Mapping[str, Any], objective: str, num_class: int | None
+) -> dict[str, ParamValue]:
     """The complete parameters a recipe records, sorted by name; the spec's ``params``
     must pass :func:`check` (callers raise on its problems first).
 

@@ -69,9 +69,10 @@ KEY_ENV = "CMU_KEY"
 
 def add_key_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--key", "-k",
+        "--key",
+        "-k",
         help="signing key: a keystore name, a polkadot.js JSON file, or a dev URI such as "
-             f"//Alice (default: ${KEY_ENV})",
+        f"//Alice (default: ${KEY_ENV})",
     )
 
 
@@ -85,8 +86,9 @@ class CommandContext:
     def __init__(self, args: argparse.Namespace, plugins: LoadedPlugins | None = None) -> None:
         self.args = args
         self.plugins = plugins
-        self.output = Output(json_mode=bool(getattr(args, "json", False)),
-                             quiet=bool(getattr(args, "quiet", False)))
+        self.output = Output(
+            json_mode=bool(getattr(args, "json", False)), quiet=bool(getattr(args, "quiet", False))
+        )
         self._chain: CmuChain | None = None
         self._keystore: Keystore | None = None
 
@@ -120,8 +122,10 @@ class CommandContext:
     def signer(self) -> Signer:
         key = getattr(self.args, "key", None) or os.environ.get(KEY_ENV)
         if not key:
-            raise UsageError("this command signs a transaction but no key was given",
-                             f"pass --key NAME (or //Alice on the dev chain), or set ${KEY_ENV}")
+            raise UsageError(
+                "this command signs a transaction but no key was given",
+                f"pass --key NAME (or //Alice on the dev chain), or set ${KEY_ENV}",
+            )
         return resolve_signer(key, self.keystore())
 
     def first_version_trainer(self) -> FirstVersionTrainer | None:
@@ -178,9 +182,7 @@ class LoadedPlugins:
 
 def load_plugins(entry_points: Iterable[metadata.EntryPoint] | None = None) -> LoadedPlugins:
     """Load the plugins of :data:`ENTRY_POINT_GROUP` (or the given entry points)."""
-    found = (
-        metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points is None else entry_points
-    )
+    found = metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points is None else entry_points
     plugins: dict[str, CliPlugin] = {}
     failures: dict[str, str] = {}
     for entry in found:

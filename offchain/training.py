@@ -28,6 +28,7 @@ from offchain.recipe import Mode, Recipe
 
 FloatArray = npt.NDArray[np.float64]
 
+
 class TrainingError(CmuError):
     """Training could not run: bad parameters, empty or inconsistent data."""
 

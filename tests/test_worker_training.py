@@ -238,8 +238,9 @@ def test_non_ascii_feature_names_keep_recipe_and_card_bytes_stable(tmp_path: Pat
     """Feature names outside ASCII flow through the recipe, the version card and the
     worker's checkpoint (which keeps the card as text) without changing a byte."""
     slices = demo_data.story_slices()
-    names = tuple(f"{n}_é" if i % 2 else f"特徴_{n}" for i, n in
-                  enumerate(slices.validation.feature_names))
+    names = tuple(
+        f"{n}_é" if i % 2 else f"特徴_{n}" for i, n in enumerate(slices.validation.feature_names)
+    )
     doc = demo_data.spec_document(names, label="diagnostic_ü")
     validation_csv = replace(slices.validation, feature_names=names).to_csv(label="diagnostic_ü")
     doc["validation"] = {"cid": "bafkreivalidation", "sha256": sha_hex(validation_csv)}
@@ -248,7 +249,10 @@ def test_non_ascii_feature_names_keep_recipe_and_card_bytes_stable(tmp_path: Pat
     initial_csv = replace(slices.initial, feature_names=names).to_csv(label="diagnostic_ü")
     initial = load_csv(initial_csv, spec)
     first = prepare_first_version(
-        0, spec, spec_ref, load_csv(validation_csv, spec),
+        0,
+        spec,
+        spec_ref,
+        load_csv(validation_csv, spec),
         DataRef("bafkreiinitial", hashlib.sha256(initial_csv).digest(), initial.rows, None),
         initial,
     )
@@ -262,8 +266,13 @@ def test_non_ascii_feature_names_keep_recipe_and_card_bytes_stable(tmp_path: Pat
     store = CheckpointStore(tmp_path)
     store.save(
         RoundCheckpoint(
-            model=0, parent=None, version_count=0, contributions=(), stage=Stage.TRAINED,
-            recipe_text=recipe_bytes.decode("utf-8"), card_text=card_bytes.decode("utf-8"),
+            model=0,
+            parent=None,
+            version_count=0,
+            contributions=(),
+            stage=Stage.TRAINED,
+            recipe_text=recipe_bytes.decode("utf-8"),
+            card_text=card_bytes.decode("utf-8"),
         )
     )
     kept = store.load(0)
