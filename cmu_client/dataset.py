@@ -87,7 +87,24 @@ def _short_list(values: Sequence[str], limit: int = 8) -> str:
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
 
 
+#: Leading bytes of files that are often given instead of a CSV, and what they are.
+_NOT_CSV = (
+    (b"PK\x03\x04", "a ZIP archive (or an .xlsx/.ods spreadsheet)", "unzip it or export CSV"),
+    (b"PK\x05\x06", "an empty ZIP archive", "give the CSV itself"),
+    (b"\x1f\x8b", "a gzip file", "decompress it first (gunzip)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document", "export it as CSV"),
+    (b"%PDF", "a PDF document", "export the table as CSV"),
+    (b"\x80\x04\x95", "a Python pickle", "write the data as CSV"),
+    (b"\xff\xfe", "UTF-16 text", "save it as UTF-8"),
+    (b"\xfe\xff", "UTF-16 text", "save it as UTF-8"),
+)
+
+
 def _decode(data: bytes, problems: _Problems) -> str | None:
+    for magic, what, todo in _NOT_CSV:
+        if data.startswith(magic):
+            problems.add(None, None, f"this is {what}, not a CSV file", f"a UTF-8 CSV file: {todo}")
+            return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -119,9 +136,11 @@ def load_csv(
         header = next(reader)
     except StopIteration:
         raise DataError(subject, [Problem(None, None, "the file is empty",
-                                          "a header row and at least one data row")]) from None
+                                          "a header row and at least one data row")],
+                        "give a CSV file with a header row naming the columns") from None
     except csv.Error as exc:
-        raise DataError(subject, [Problem(0, None, f"malformed CSV: {exc}")]) from None
+        raise DataError(subject, [Problem(0, None, f"malformed CSV: {exc}")],
+                        "fix the header row: comma separated, quotes closed") from None
 
     columns = [h.strip() for h in header]
     index = _check_header(columns, spec, require_label, allow_extra_columns, problems)
@@ -199,27 +218,33 @@ def _cell(text: str, feature: Feature, row: int, problems: _Problems) -> float:
         try:
             return float(feature.categories.index(text))
         except ValueError:
-            problems.add(row, feature.name, f"unknown category {text!r}",
+            problems.add(row, feature.name, f"unknown category {_shown(text)}",
                          "one of " + _short_list(feature.categories))
             return math.nan
     if feature.type is FeatureType.INTEGER:
-        if not _INTEGER_RE.match(text):
-            problems.add(row, feature.name, f"{text!r} is not a whole number", "an integer")
+        value = _whole(text)
+        if value is None:
+            problems.add(row, feature.name, f"{_shown(text)} is not a whole number",
+                         "an integer")
             return math.nan
-        value = float(int(text))
+        if not math.isfinite(value):
+            problems.add(row, feature.name, f"{_shown(text)} is out of range", "a finite number")
+            return math.nan
     else:
         if not _NUMBER_RE.match(text):
-            problems.add(row, feature.name, f"{text!r} is not a number",
+            problems.add(row, feature.name, f"{_shown(text)} is not a number",
                          "a decimal number such as 1.5 or -2e3, or an empty cell if missing")
             return math.nan
         value = float(text)
         if not math.isfinite(value):
-            problems.add(row, feature.name, f"{text!r} is out of range", "a finite number")
+            problems.add(row, feature.name, f"{_shown(text)} is out of range", "a finite number")
             return math.nan
     if feature.min is not None and value < feature.min:
-        problems.add(row, feature.name, f"{text} is below the minimum", f">= {feature.min:g}")
+        problems.add(row, feature.name, f"{_shown(text, quote=False)} is below the minimum",
+                     f">= {feature.min:g}")
     if feature.max is not None and value > feature.max:
-        problems.add(row, feature.name, f"{text} is above the maximum", f"<= {feature.max:g}")
+        problems.add(row, feature.name, f"{_shown(text, quote=False)} is above the maximum",
+                     f"<= {feature.max:g}")
     return value
 
 
@@ -230,20 +255,37 @@ def _label(text: str, spec: ModelSpec, row: int, problems: _Problems) -> float:
         return math.nan
     if spec.task is Task.REGRESSION:
         if not _NUMBER_RE.match(text) or not math.isfinite(float(text)):
-            problems.add(row, spec.label, f"{text!r} is not a number", "a finite number")
+            problems.add(row, spec.label, f"{_shown(text)} is not a number", "a finite number")
             return math.nan
         return float(text)
     if spec.classes:
         if text in spec.classes:
             return float(spec.classes.index(text))
-        if _INTEGER_RE.match(text) and 0 <= int(text) < len(spec.classes):
-            return float(int(text))
-        problems.add(row, spec.label, f"unknown class {text!r}",
+        index = _whole(text)
+        if index is not None and 0 <= index < len(spec.classes):
+            return float(index)
+        problems.add(row, spec.label, f"unknown class {_shown(text)}",
                      "one of " + _short_list(spec.classes) + " or its index")
         return math.nan
     count = spec.class_count
-    if not _INTEGER_RE.match(text) or not 0 <= int(text) < count:
-        problems.add(row, spec.label, f"{text!r} is not a class index",
+    index = _whole(text)
+    if index is None or not 0 <= index < count:
+        problems.add(row, spec.label, f"{_shown(text)} is not a class index",
                      f"an integer from 0 to {count - 1}")
         return math.nan
+    return float(index)
+
+
+def _whole(text: str) -> float | None:
+    """The value of a whole-number cell (inf when it is too large for a float), or None."""
+    if not _INTEGER_RE.match(text):
+        return None
+    if len(text.lstrip("+-").lstrip("0")) > 308:  # beyond float range (and int()'s digit limit)
+        return -math.inf if text.startswith("-") else math.inf
     return float(int(text))
+
+
+def _shown(text: str, limit: int = 40, quote: bool = True) -> str:
+    """A cell as quoted in a problem, cut short (a cell may be a whole file's worth)."""
+    show = repr if quote else str
+    return show(text) if len(text) <= limit else show(text[:limit]) + f"... ({len(text)} chars)"

@@ -313,16 +313,23 @@ def parse_spec(raw: bytes | str | Mapping[str, Any]) -> ModelSpec:
     if isinstance(raw, bytes | str):
         try:
             doc = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except RecursionError:
             raise SpecError(
                 "model spec",
-                [Problem(None, None, f"not valid JSON: {exc}")],
+                [Problem(None, None, "not valid JSON: nested too deeply")],
+                "the spec must be a JSON object; see docs/client.md",
+            ) from None
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, a 4,300+ digit int
+            raise SpecError(
+                "model spec",
+                [Problem(None, None, f"not valid JSON: {str(exc)[:200]}")],
                 "the spec must be a JSON object; see docs/client.md",
             ) from None
     else:
         doc = dict(raw)
     if not isinstance(doc, dict):
-        raise SpecError("model spec", [Problem(None, None, "not a JSON object")])
+        raise SpecError("model spec", [Problem(None, None, "not a JSON object")],
+                        "the spec must be a JSON object; see docs/client.md")
 
     c = _Collector()
     values = check_fields(doc, SpecDocument, "", c.problems, list_keys=True)
