@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from cmu_client import lgbm_params
 from cmu_client.dataset import Dataset
-from cmu_client.errors import ArtifactError, UsageError
+from cmu_client.errors import ArtifactError, Problem, SpecError, UsageError
 from cmu_client.spec import ModelSpec, Task
 
 if TYPE_CHECKING:
@@ -31,10 +32,91 @@ def load_booster(artifact: bytes) -> lgb.Booster:
             "loading a model needs LightGBM, which is not installed",
             "pip install 'cmu[predict]'",
         ) from None
+    unusable = (
+        "do not use this version: pick another (`cmu version list MODEL`) and tell the "
+        "model's owner"
+    )
+    if not artifact.startswith(b"tree\n"):
+        # Every LightGBM text model starts so. Checked here because LightGBM also prints
+        # its refusal of other bytes on stderr, from C, next to our error.
+        raise ArtifactError("the artifact is not a LightGBM text model (it does not start "
+                            f"with 'tree'; first bytes {artifact[:8]!r})", unusable)
     try:
         return lgb.Booster(model_str=artifact.decode("utf-8"))
     except (UnicodeDecodeError, lgb.basic.LightGBMError) as exc:
-        raise ArtifactError(f"the artifact is not a LightGBM text model ({exc})") from None
+        raise ArtifactError(
+            f"the artifact is not a LightGBM text model ({str(exc)[:200]})", unusable
+        ) from None
+
+
+#: Rows of the initial data that :func:`check_training_params` builds a booster on.
+PARAMS_PROBE_ROWS = 500
+#: Seconds the parameter check may take (it builds a booster, it does not train).
+PARAMS_PROBE_TIMEOUT = 120.0
+
+_PROBE = """
+import io, json, sys
+import numpy as np
+import lightgbm as lgb
+raw = sys.stdin.buffer.read()
+head, _, arrays = raw.partition(b"\\n")
+job = json.loads(head)
+npz = np.load(io.BytesIO(arrays))
+labels = npz["labels"] if job["labels"] else None
+try:
+    train_set = lgb.Dataset(npz["features"], label=labels, feature_name=job["names"],
+                            categorical_feature=job["categorical"] or "auto",
+                            params=job["params"], free_raw_data=True)
+    lgb.Booster(params=job["params"], train_set=train_set)
+except lgb.basic.LightGBMError as exc:
+    sys.stderr.write("REFUSED " + str(exc).split(" at /")[0].strip())
+    sys.exit(3)
+"""
+
+
+def check_training_params(spec: ModelSpec, data: Dataset) -> None:
+    """Refuse LightGBM parameter values that LightGBM itself refuses (``num_leaves: 1``,
+    ``bagging_fraction: 2``, an unknown ``boosting``, ...) or that crash it, before anything
+    is stored or created on chain. Builds, without training, a booster with the parameters
+    a recipe would record on the first rows of ``data``, in a child process (some
+    parameter combinations abort LightGBM instead of raising).
+    :func:`cmu_client.spec.parse_spec` has already applied the CMU policy
+    (:mod:`cmu_client.lgbm_params`)."""
+    import json
+    import subprocess
+    import sys
+
+    params = dict(lgbm_params.resolve(
+        spec.training.params, spec.task.value,
+        spec.class_count if spec.task is Task.MULTICLASS else None))
+    rows = min(data.rows, PARAMS_PROBE_ROWS)
+    arrays = io.BytesIO()
+    labels = data.labels[:rows] if data.labels is not None else np.zeros(0)
+    np.savez(arrays, features=data.features[:rows], labels=labels)
+    job = {"params": params, "names": list(data.feature_names),
+           "categorical": spec.categorical_indices, "labels": data.labels is not None}
+    payload = json.dumps(job).encode() + b"\n" + arrays.getvalue()
+    try:
+        done = subprocess.run([sys.executable, "-c", _PROBE], input=payload,
+                              capture_output=True, timeout=PARAMS_PROBE_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise UsageError("checking the LightGBM parameters took too long",
+                         "simplify lightgbm.params") from None
+    if done.returncode == 0:
+        return
+    text = done.stderr.decode("utf-8", "replace")
+    if "No module named 'lightgbm'" in text:
+        raise UsageError("checking the training parameters needs LightGBM, which is not "
+                         "installed", "pip install 'cmu[predict]'")
+    if "REFUSED " in text:
+        detail = text.rsplit("REFUSED ", 1)[1].strip()
+    else:
+        detail = f"LightGBM crashed on them (exit status {done.returncode})"
+    raise SpecError(
+        "model spec",
+        [Problem(None, "lightgbm.params", f"LightGBM refuses these parameters: {detail}")],
+        "fix or remove the parameter; see the LightGBM parameter docs",
+    )
 
 
 def predict(booster: lgb.Booster, data: Dataset, spec: ModelSpec) -> npt.NDArray[np.float64]:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from scalecodec.utils.ss58 import is_valid_ss58_address
 
-from cmu_client.errors import UsageError
+from cmu_client.errors import (
+    ChainError,
+    DataError,
+    Problem,
+    TransactionRejectedError,
+    UsageError,
+)
 from cmu_client.ipfs import IpfsStore
 from cmu_client.output import short_hash
 from cmu_client.plugin import CommandContext
@@ -25,11 +31,24 @@ def model_id(text: str) -> int:
     return value
 
 
-def read_file(path: str, what: str) -> bytes:
+def read_file(path: str, what: str, max_bytes: int | None = None) -> bytes:
+    """The file's bytes; with ``max_bytes`` a larger file is refused before it is read."""
+    file = Path(path).expanduser()
     try:
-        return Path(path).expanduser().read_bytes()
+        if max_bytes is not None and file.stat().st_size > max_bytes:
+            raise DataError(path, [Problem(None, None, f"the file is {file.stat().st_size} bytes",
+                                           f"at most {max_bytes} bytes")],
+                            "split the data into smaller files, or raise $CMU_IPFS_MAX_BYTES")
+        return file.read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def chain_refused(error: BaseException) -> bool:
+    """Whether the chain (or the pool) definitely refused a write, so that it can never
+    land. A timeout, a dropped connection or an interruption after the extrinsic was sent
+    may still be followed by its inclusion: uploads it refers to must stay pinned."""
+    return isinstance(error, ChainError | TransactionRejectedError | UsageError)
 
 
 def check_address(address: str) -> str:

@@ -7,14 +7,14 @@ import contextlib
 
 from cmu_client import history
 from cmu_client.chain import CmuChain
-from cmu_client.commands.common import fetch_spec, hash_text, model_id, read_file
+from cmu_client.commands.common import chain_refused, fetch_spec, hash_text, model_id, read_file
 from cmu_client.dataset import Dataset, load_csv
 from cmu_client.errors import CmuError, UsageError
 from cmu_client.ipfs import IpfsStore, StoredObject
 from cmu_client.keys import Signer
 from cmu_client.output import amount
 from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
-from cmu_client.spec import ModelSpec, parse_spec
+from cmu_client.spec import MAX_SPEC_BYTES, ModelSpec, parse_spec
 from cmu_client.types import ContributionMode, ContributionState, Model, RoleSet
 
 
@@ -72,9 +72,9 @@ async def _model_spec(ctx: CommandContext, store: IpfsStore, model: Model) -> Mo
 
 
 def cmd_validate(args: argparse.Namespace, ctx: CommandContext) -> int:
-    raw = read_file(args.data, "data")
+    raw = read_file(args.data, "data", ctx.ipfs_settings().max_bytes)
     if args.spec:
-        spec = parse_spec(read_file(args.spec, "spec"))
+        spec = parse_spec(read_file(args.spec, "spec", MAX_SPEC_BYTES))
     else:
         model = ctx.chain().model(args.model)
 
@@ -103,7 +103,7 @@ def _refuse_early(chain: CmuChain, model: Model, signer: Signer) -> None:
 
 async def _validated_upload(ctx: CommandContext, store: IpfsStore, model: Model, path: str
                             ) -> tuple[Dataset, StoredObject, bool]:
-    raw = read_file(path, "data")
+    raw = read_file(path, "data", store.settings.max_bytes)
     spec = await _model_spec(ctx, store, model)
     data = load_csv(raw, spec, subject=path)
     already = await store.has_pin_for(raw)
@@ -159,8 +159,17 @@ def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
             try:
                 contribution, result = chain.submit_contribution(
                     signer, model.id, obj.cid, obj.sha256, data.rows)
-            except BaseException:
-                if fresh:  # the chain does not refer to it: do not leave it pinned
+            except BaseException as failed:
+                if not chain_refused(failed):
+                    # The registration may still land (sent, then a timeout or a dropped
+                    # connection): unpinning now could get the data rejected as
+                    # unreachable and the deposit slashed. Keep it pinned.
+                    if isinstance(failed, CmuError):
+                        failed.hint = (
+                            f"the registration may still land, so {obj.cid} stays pinned; "
+                            f"check `cmu contribute list {model.id}` before registering again")
+                    raise
+                if fresh:  # refused for certain: nothing refers to it, do not leave it pinned
                     with contextlib.suppress(CmuError):
                         await store.unpin(obj.cid)
                 raise

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from cmu_client.chain import CmuChain
 from cmu_client.commands.common import (
+    chain_refused,
     check_address,
     fetch_spec,
     hash_text,
@@ -22,7 +23,8 @@ from cmu_client.errors import CmuError, UsageError
 from cmu_client.ipfs import IpfsStore, StoredObject
 from cmu_client.keys import Signer
 from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
-from cmu_client.spec import ContentRef, ModelSpec, parse_spec
+from cmu_client.predict import check_training_params
+from cmu_client.spec import MAX_SPEC_BYTES, ContentRef, ModelSpec, parse_spec
 from cmu_client.trainer import FirstVersion, FirstVersionRequest
 from cmu_client.types import (
     AccessPolicy,
@@ -110,16 +112,21 @@ class _Uploaded:
 
 
 def cmd_create(args: argparse.Namespace, ctx: CommandContext) -> int:
-    spec = parse_spec(read_file(args.spec, "spec"))
-    data_bytes = read_file(args.data, "data")
+    limit = ctx.ipfs_settings().max_bytes
+    spec = parse_spec(read_file(args.spec, "spec", MAX_SPEC_BYTES))
+    data_bytes = read_file(args.data, "data", limit)
     data = load_csv(data_bytes, spec, subject=args.data)
-    validation_bytes = read_file(args.validation, "validation set") if args.validation else None
+    validation_bytes = (read_file(args.validation, "validation set", limit)
+                        if args.validation else None)
     if validation_bytes is None and spec.validation is None:
         raise UsageError("the spec names no validation set",
                          "pass --validation FILE (it is uploaded and put into the spec)")
+    trainer = None if args.no_first_version else ctx.first_version_trainer()
+    if trainer is not None:
+        # Parameters LightGBM refuses would only fail after the model exists on chain.
+        check_training_params(spec, data)
     signer = ctx.signer()  # unlock the key before anything is uploaded
     chain = ctx.chain()
-    trainer = None if args.no_first_version else ctx.first_version_trainer()
     policy = _policy(args)
     summary = ctx.run(_create(ctx, chain, signer, spec, data_bytes, data, validation_bytes,
                               policy, trainer is not None, args.no_first_version))
@@ -147,8 +154,16 @@ async def _create(
         try:
             model, _ = chain.create_model(signer, uploaded.spec_obj.cid, uploaded.spec_obj.sha256,
                                           policy)
-        except BaseException:
-            # Nothing on chain refers to the uploads: take back the pins this run added.
+        except BaseException as failed:
+            if not chain_refused(failed):
+                # create_model may still land (sent, then a timeout or a dropped
+                # connection): its spec must stay available. Keep the pins.
+                if isinstance(failed, CmuError):
+                    failed.hint = ("the model may still be created, so the uploads stay "
+                                   "pinned; check `cmu model list` before creating it again")
+                raise
+            # Refused for certain: nothing on chain refers to the uploads; take back the
+            # pins this run added.
             for cid in uploaded.fresh_pins:
                 with contextlib.suppress(CmuError):
                     await store.unpin(cid)

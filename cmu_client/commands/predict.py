@@ -28,7 +28,7 @@ def register(subparsers: Commands) -> None:
 
 
 def cmd_predict(args: argparse.Namespace, ctx: CommandContext) -> int:
-    raw = read_file(args.data, "data")
+    raw = read_file(args.data, "data", ctx.ipfs_settings().max_bytes)
     chain = ctx.chain()
     model = chain.model(args.model)
     if model.policy.visibility is Visibility.PERMISSIONED:
