@@ -21,7 +21,7 @@ from substrateinterface import SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
 
 from cmu_client.config import SS58_FORMAT, ChainSettings
-from cmu_client.errors import ChainConnectionError, ChainTimeoutError, CmuError
+from cmu_client.errors import ChainConnectionError, ChainTimeoutError, CmuError, RpcError
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -136,12 +136,45 @@ class ChainConnection:
         raise AssertionError("unreachable")
 
     def rpc(self, method: str, params: list[Any], *, retry: bool = True) -> Any:
-        """A raw JSON-RPC call; returns ``result`` or raises on an RPC error."""
+        """A raw JSON-RPC call; returns ``result`` or raises :class:`RpcError` with the
+        node's message when the node answers with an error."""
 
         def call(substrate: Any) -> Any:
-            response = substrate.rpc_request(method, params)
+            try:
+                response = substrate.rpc_request(method, params)
+            except SubstrateRequestException as exc:  # the library raises some errors itself
+                response = {"error": exc.args[0] if exc.args else str(exc)}
             if "error" in response:
-                raise SubstrateRequestException(response["error"])
+                raise rpc_error(method, response["error"])
             return response.get("result")
 
         return self.run(call, retry=retry, what=method)
+
+
+#: What the pool's ``InvalidTransaction`` / ``UnknownTransaction`` codes mean.
+_INVALID = {
+    "stale": "the transaction is outdated: its nonce was already used (a replay?)",
+    "future": "the transaction's nonce is ahead of the account's",
+    "badProof": "the signature does not match the signer and the transaction",
+    "payment": "the signer cannot pay the fee",
+    "exhaustsResources": "the transaction does not fit in a block",
+    "call": "the call cannot be dispatched",
+    "badSigner": "the signer is not valid here",
+}
+
+
+def rpc_error(method: str, error: Any) -> RpcError:
+    """A readable :class:`RpcError` from a node's JSON-RPC error object."""
+    if isinstance(error, dict):
+        detail = str(error.get("message", "")).strip()
+        data = str(error.get("data", "") or "").strip()
+        detail = f"{detail}: {data}" if data else detail
+    else:
+        detail = str(error)
+    known = [text for code, text in _INVALID.items() if f'"{code}"' in detail]
+    if known:
+        detail = f"{known[0]} ({detail})"
+    elif "unreachable" in detail and method == "author_submitExtrinsic":
+        detail = f"the runtime cannot decode these bytes as an extrinsic ({detail})"
+    return RpcError(f"the node refused {method}: {detail}",
+                    "check what was sent; nothing was applied")

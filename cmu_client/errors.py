@@ -61,6 +61,11 @@ class ChainTimeoutError(ChainConnectionError):
     """The chain did not answer or include a transaction in time."""
 
 
+class RpcError(CmuError):
+    """The node answered a JSON-RPC request with an error (bad parameters, bytes it
+    cannot decode, an unknown method)."""
+
+
 class TransactionRejectedError(CmuError):
     """The transaction pool refused a transaction before it reached a block.
 
