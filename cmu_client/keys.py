@@ -129,6 +129,8 @@ def _check_polkadot_json(data: Any) -> dict[str, Any]:
 
 _SCRYPT_HEADER = 32 + 3 * 4
 _NONCE = 24
+#: An sr25519 key in polkadot.js pkcs8: header 16 + secret 64 + divider 5 + public 32.
+_PKCS8_LEN = 117
 #: Largest scrypt cost accepted from a file (polkadot.js uses 2^15 or 2^17); bounds the
 #: memory a hostile file can make us spend.
 _MAX_SCRYPT_N = 1 << 20
@@ -153,6 +155,13 @@ def _decrypt_polkadot_json(data: dict[str, Any], password: str) -> tuple[bytes, 
         encrypted = encrypted[_SCRYPT_HEADER:]
     else:
         key = password.encode("utf-8").rjust(32, b"\0")[:32]
+    if len(encrypted) != _NONCE + SecretBox.MACBYTES + _PKCS8_LEN:
+        # A wrong password and a damaged file both fail decryption; the length tells them
+        # apart (an sr25519 pkcs8 plaintext has a fixed size).
+        raise KeystoreError(
+            "the key file is damaged (its encrypted key has the wrong length; truncated?)",
+            "restore it from a backup or import the key again",
+        )
     try:
         plain = SecretBox(key).decrypt(encrypted[_NONCE:], encrypted[:_NONCE])
     except CryptoError:
@@ -253,9 +262,12 @@ class Keystore:
 
     def path_of(self, name: str) -> Path:
         if not _NAME_RE.match(name):
+            # Not echoed: a mistaken --key may be a mnemonic or a seed.
             raise KeystoreError(
-                f"invalid key name {name!r}",
-                "use 1-64 letters, digits, '.', '_' or '-'",
+                f"invalid key name ({len(name)} characters; not a keystore name, a .json "
+                "file or a dev URI)",
+                "key names are 1-64 letters, digits, '.', '_' or '-'; mnemonics and seeds "
+                "never go on the command line (`cmu keys import NAME --mnemonic` reads one)",
             )
         return self.directory / f"{name}.json"
 
@@ -334,20 +346,11 @@ class Keystore:
                 "list keys with `cmu keys list`, or create one with `cmu keys new NAME`",
             )
         self._check_permissions(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise KeystoreError(f"cannot read key file {path}: {type(exc).__name__}") from None
-        return _check_polkadot_json(data)
+        return _check_polkadot_json(_read_key_file(path))
 
     @staticmethod
     def _check_permissions(path: Path) -> None:
-        mode = path.stat().st_mode & 0o777
-        if mode & 0o077:
-            raise KeystoreError(
-                f"key file {path} is readable by others (mode {mode:o})",
-                f"run: chmod 600 {path}",
-            )
+        check_key_file_permissions(path)
 
     def unlock(self, name: str, password: str) -> Signer:
         return keypair_from_polkadot_json(self.read_json(name), password)
@@ -386,14 +389,36 @@ def resolve_signer(
         return keypair_from_uri(key)
     if key.endswith(".json") and Path(key).expanduser().is_file():
         path = Path(key).expanduser()
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise KeystoreError(f"cannot read key file {path}: {type(exc).__name__}") from None
+        check_key_file_permissions(path)
+        data = _check_polkadot_json(_read_key_file(path))
         return keypair_from_polkadot_json(data, password(f"password for {path.name}: ", False))
     store = keystore or Keystore()
     data = store.read_json(key)
     return keypair_from_polkadot_json(data, password(f"password for key {key!r}: ", False))
+
+
+def check_key_file_permissions(path: Path) -> None:
+    """Refuse a key file that others may read or write (keystore files are 0600)."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise KeystoreError(
+            f"key file {path} is readable by others (mode {mode:o})",
+            f"run: chmod 600 {path}",
+        )
+
+
+def _read_key_file(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeystoreError(f"cannot read key file {path}: {type(exc).__name__}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise KeystoreError(
+            f"key file {path} is damaged (not complete JSON; truncated?)",
+            "restore it from a backup or import the key again",
+        ) from None
 
 
 def load_polkadot_json_file(path: Path) -> dict[str, Any]:

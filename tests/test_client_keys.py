@@ -180,6 +180,7 @@ def test_resolve_signer_sources(tmp_path: Path) -> None:
     assert resolve_signer("bob", store, password).ss58_address == BOB
     path = tmp_path / "bob-export.json"
     path.write_text((tmp_path / "keys" / "bob.json").read_text())
+    path.chmod(0o600)  # a key file given by path is refused when others can read it
     assert resolve_signer(str(path), store, password).ss58_address == BOB
     assert asked == ["password for key 'bob': ", "password for bob-export.json: "]
 
