@@ -35,6 +35,7 @@ from offchain.checkpoint import CheckpointStore
 from offchain.inputs import Inputs
 from offchain.rounds import Outcome, RoundLimits, RoundResult, RoundRunner
 from offchain.screen import Screener
+from offchain.statelock import StateDirLock
 
 log = logging.getLogger("offchain.worker")
 _T = TypeVar("_T")
@@ -121,6 +122,12 @@ class Worker:
     # -- main loop ------------------------------------------------------------------
 
     async def run(self) -> None:
+        """Serve until stopped; refuses to start while another worker holds the state
+        directory (:class:`offchain.statelock.StateDirLockedError`)."""
+        with StateDirLock(self.config.state_dir, self.signer.ss58_address):
+            await self._serve()
+
+    async def _serve(self) -> None:
         log.info(
             "worker %s starting (state in %s)", self.signer.ss58_address, self.config.state_dir
         )
