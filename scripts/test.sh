@@ -119,8 +119,10 @@ if cargo fmt --version >/dev/null 2>&1; then
 else
   skip rustfmt "(rustfmt not installed)"
 fi
-step ruff "$CMU_VENV/bin/ruff" check cmu_client offchain tests || true
+step ruff "$CMU_VENV/bin/ruff" check cmu_client offchain tests scripts benchmarks || true
 step mypy "$CMU_VENV/bin/mypy" --strict || true
+# The layers (offchain on cmu_client; the client's core below its CLI): pyproject.toml.
+step import-layers "$CMU_VENV/bin/lint-imports" --no-cache || true
 
 if [ "$runtime_ok" -eq 1 ] && step dev-network bash -c 'scripts/chain.sh start && scripts/ipfs.sh start'; then
   step pytest run_pytest tests "${pytest_args[@]}" || true
