@@ -8,19 +8,27 @@ Builds (or reuses, with ``--model``) a model whose head has ``--versions`` ances
 reads the lineage head -> genesis three ways, each decoding the same records:
 
 - baseline: one ``state_getStorage`` per version, following parent links;
-- paged: ``history.lineage`` (``state_queryStorageAt`` with 256 computed keys per request);
+- paged: ``history.lineage`` (``state_queryStorageAt`` with 256 keys per request, keys and
+  decoding by substrate-interface: ``StorageKey`` from the metadata, ``query_multi``);
+- paged with hand-built keys: the same pages with keys hashed here (twox128,
+  Blake2_128Concat, Twox64Concat written out) and values decoded one by one, as
+  ``history`` did before; kept to show what substrate-interface's key building costs;
 - runtime API: ``history.lineage_via_api`` (``CmuApi.lineage``, 1,000 per call).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import secrets
 import time
 from collections.abc import Callable
 from typing import Any
 
-from cmu_client import calls, decode, history, storage
+import xxhash
+from scalecodec.base import ScaleBytes
+
+from cmu_client import calls, decode, history
 from cmu_client.chain import CmuChain
 from cmu_client.keys import keypair_from_uri
 from cmu_client.types import Version
@@ -46,6 +54,36 @@ def build(chain: CmuChain, versions: int) -> int:
     return model
 
 
+def _twox128(data: bytes) -> bytes:
+    return b"".join(xxhash.xxh64(data, seed=i).intdigest().to_bytes(8, "little") for i in (0, 1))
+
+
+def hand_built_key(item: str, model: int, version: int) -> str:
+    """``Cmu.<item>[(model, version)]``: twox128 prefixes, Blake2_128Concat(model),
+    Twox64Concat(version), written out by hand."""
+    model_bytes, version_bytes = model.to_bytes(4, "little"), version.to_bytes(4, "little")
+    key = (
+        _twox128(b"Cmu")
+        + _twox128(item.encode())
+        + hashlib.blake2b(model_bytes, digest_size=16).digest()
+        + model_bytes
+        + xxhash.xxh64(version_bytes, seed=0).intdigest().to_bytes(8, "little")
+        + version_bytes
+    )
+    return "0x" + key.hex()
+
+
+def decode_version(chain: CmuChain, model: int, version: int, type_string: str, raw: str
+                   ) -> Version:
+    def action(substrate: Any) -> Any:
+        obj = substrate.runtime_config.create_scale_object(
+            type_string, data=ScaleBytes(raw), metadata=substrate.metadata
+        )
+        return obj.decode()
+
+    return decode.version(model, version, chain.connection.run(action, what="decode"))
+
+
 def one_request_per_version(chain: CmuChain, model: int) -> list[Version]:
     head = chain.model(model).head
     type_string = chain.value_type("Versions")
@@ -53,9 +91,33 @@ def one_request_per_version(chain: CmuChain, model: int) -> list[Version]:
     walked: list[Version] = []
     current = head
     while current is not None:
-        key = storage.to_hex(storage.double_map_key("Versions", model, current))
-        raw = chain.connection.rpc("state_getStorage", [key, at])
-        version = decode.version(model, current, chain.decode_value(type_string, raw))
+        raw = chain.connection.rpc("state_getStorage", [hand_built_key("Versions", model, current),
+                                                        at])
+        version = decode_version(chain, model, current, type_string, raw)
+        walked.append(version)
+        current = version.parent
+    return walked
+
+
+def paged_hand_built(chain: CmuChain, model: int, page_size: int = 256) -> list[Version]:
+    """``history.lineage`` as it was with keys hashed by hand (same pages, same walk)."""
+    at = chain.head_hash()
+    current = chain.model(model).head
+    type_string = chain.value_type("Versions")
+    walked: list[Version] = []
+    cache: dict[int, Version] = {}
+    while current is not None:
+        if current not in cache:
+            ids = list(range(current, max(0, current - page_size + 1) - 1, -1))
+            keys = {hand_built_key("Versions", model, i): i for i in ids}
+            result = chain.connection.rpc("state_queryStorageAt", [list(keys), at])
+            cache = {
+                keys[k]: decode_version(chain, model, keys[k], type_string, v)
+                for group in result or []
+                for k, v in group["changes"]
+                if v is not None
+            }
+        version = cache[current]
         walked.append(version)
         current = version.parent
     return walked
@@ -109,9 +171,13 @@ def main() -> None:
         "one request per version (state_getStorage)",
         lambda: one_request_per_version(chain, model), args.repeat, counter)
     paged, paged_requests, got = timed(
-        "paged (state_queryStorageAt, 256 keys each)",
+        "paged (history.lineage, substrate-interface)",
         lambda: list(history.lineage(chain, model).versions), args.repeat, counter)
     assert got == expected
+    _, _, by_hand = timed(
+        "paged, keys hashed by hand (previous code)",
+        lambda: paged_hand_built(chain, model), args.repeat, counter)
+    assert by_hand == expected
     api, api_requests, via_api = timed(
         "runtime API (CmuApi.lineage, 1000 each)",
         lambda: list(history.lineage_via_api(chain, model).versions), args.repeat, counter)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from scalecodec.base import ScaleBytes
+from substrateinterface.storage import StorageKey
 
-from cmu_client import calls, decode, storage
+from cmu_client import calls, decode
 from cmu_client.calls import Call
 from cmu_client.config import ChainSettings
 from cmu_client.connection import ChainConnection
@@ -44,13 +45,6 @@ PALLET = "Cmu"
 
 
 @dataclass(frozen=True)
-class Balance:
-    free: int
-    reserved: int
-    frozen: int
-
-
-@dataclass(frozen=True)
 class ChainInfo:
     """Constants worth showing to users."""
 
@@ -62,6 +56,16 @@ class ChainInfo:
     contribution_deposit: int
     max_cid_len: int
     max_pending_contributions: int
+
+
+@dataclass(frozen=True)
+class Balance:
+    """An account's balance in the chain's smallest unit (``System.Account``)."""
+
+    free: int
+    #: Held: deposits of models, versions and contributions.
+    reserved: int
+    frozen: int
 
 
 class CmuChain:
@@ -120,27 +124,69 @@ class CmuChain:
 
         return self.connection.run(action, what="metadata read")
 
-    def read_raw(self, keys: Sequence[bytes], at: str | None = None) -> dict[bytes, str | None]:
-        """Raw values of many storage keys in one ``state_queryStorageAt`` request."""
+    def read_entries(
+        self,
+        item: str,
+        keys: Sequence[Sequence[Any]],
+        at: str | None = None,
+        pallet: str = PALLET,
+    ) -> list[Any]:
+        """The decoded values of many entries of the storage map ``pallet.item`` (None
+        where absent), in one ``state_queryStorageAt`` at block ``at`` (default: the head).
+
+        substrate-interface builds the keys from the runtime metadata (the map's hashers)
+        and decodes the values; ``keys`` are the map's key parameters, e.g. ``(model,
+        version)`` for ``Versions``.
+
+        Cost, measured (benchmarks/bench_lineage.py, 1,000 versions, loopback): 416 ms
+        against 241 ms with the keys hashed by hand as before, in the same 11 requests:
+        ``StorageKey`` looks the storage item up in the metadata for every key (~0.2 ms).
+        Kept: the keys follow the metadata's hashers instead of a copy of them, and over a
+        network the round trips, not the keys, dominate.
+        """
         if not keys:
-            return {}
-        result = self.connection.rpc(
-            "state_queryStorageAt", [[storage.to_hex(k) for k in keys], at]
-        )
-        values: dict[bytes, str | None] = {k: None for k in keys}
-        for change_set in result or []:
-            for key_hex, value_hex in change_set["changes"]:
-                values[storage.from_hex(key_hex)] = value_hex
-        return values
+            return []
+        block = at or self.head_hash()
 
-    def decode_value(self, type_string: str, value_hex: str) -> Any:
-        def action(substrate: Any) -> Any:
-            obj = substrate.runtime_config.create_scale_object(
-                type_string, data=ScaleBytes(value_hex), metadata=substrate.metadata
+        def action(substrate: Any) -> list[Any]:
+            substrate.init_runtime(block_hash=block)
+            storage_keys = [
+                StorageKey.create_from_storage_function(
+                    pallet,
+                    item,
+                    list(params),
+                    runtime_config=substrate.runtime_config,
+                    metadata=substrate.metadata,
+                )
+                for params in keys
+            ]
+            found = {
+                key.to_hex(): value.value
+                for key, value in substrate.query_multi(storage_keys, block_hash=block)
+            }
+            return [found.get(key.to_hex()) for key in storage_keys]
+
+        return self.connection.run(action, what=f"{pallet}.{item} read")
+
+    def map_keys(
+        self,
+        item: str,
+        prefix: Sequence[Any],
+        at: str | None = None,
+        page_size: int = 256,
+        pallet: str = PALLET,
+    ) -> list[Any]:
+        """The last key parameter of every entry of ``pallet.item`` under ``prefix`` (the
+        first key parameters), read in pages at block ``at`` (default: the head)."""
+        block = at or self.head_hash()
+
+        def action(substrate: Any) -> list[Any]:
+            result = substrate.query_map(
+                pallet, item, list(prefix), block_hash=block, page_size=page_size
             )
-            return obj.decode()
+            return [key.value for key, _ in result]
 
-        return self.connection.run(action, what="decode")
+        return self.connection.run(action, what=f"{pallet}.{item} keys")
 
     def state_call(self, method: str, params: bytes, at: str | None = None) -> ScaleBytes:
         """Call a runtime API function (``Api_method``) with SCALE-encoded params."""
@@ -237,16 +283,12 @@ class CmuChain:
         if collection is None or not ids:
             return {}
 
-        def action(substrate: Any) -> dict[int, str]:
-            keys = [substrate.create_storage_key("Nfts", "Item", [collection, i]) for i in ids]
-            owners: dict[int, str] = {}
-            for chunk in range(0, len(keys), 256):
-                for key, value in substrate.query_multi(keys[chunk:chunk + 256]):
-                    if value.value is not None:
-                        owners[int(key.params[1])] = str(value.value["owner"])
-            return owners
-
-        return self.connection.run(action, what="Nfts.Item read")
+        owners: dict[ModelId, str] = {}
+        for low in range(0, len(ids), 256):
+            page = ids[low : low + 256]
+            items = self.read_entries("Item", [(collection, i) for i in page], pallet="Nfts")
+            owners.update({i: str(v["owner"]) for i, v in zip(page, items, strict=True) if v})
+        return owners
 
     # -- roles ----------------------------------------------------------------------
 

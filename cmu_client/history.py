@@ -1,7 +1,8 @@
 """Reading a model's history in bulk: lineage and contributions, a page per request.
 
-Version and contribution ids are dense per model (0..count-1), so their storage keys are
-computed locally and fetched ``page_size`` at a time with ``state_queryStorageAt``. The
+Version and contribution ids are dense per model (0..count-1), so the entries of a page
+of ids are fetched ``page_size`` at a time with one ``state_queryStorageAt``
+(:meth:`CmuChain.read_entries`: substrate-interface builds the keys from the metadata). The
 lineage walk goes from a version (the head by default) through ``parent`` links to the
 first version; as parents always have smaller ids, it reads descending windows of ids
 and follows the links inside each window. :func:`lineage_via_api` asks the runtime's
@@ -15,7 +16,7 @@ from typing import Any
 
 from scalecodec.base import ScaleBytes
 
-from cmu_client import decode, storage
+from cmu_client import decode
 from cmu_client.chain import CmuChain
 from cmu_client.errors import NotFoundError
 from cmu_client.types import (
@@ -36,30 +37,17 @@ API_LINEAGE_PAGE = 1000
 def read_versions(chain: CmuChain, model: ModelId, ids: list[VersionId], at: str | None = None
                   ) -> dict[VersionId, Version]:
     """The given versions in one storage request (absent ones are left out)."""
-    keys = {storage.double_map_key("Versions", model, i): i for i in ids}
-    raw = chain.read_raw(list(keys), at)
-    type_string = chain.value_type("Versions")
-    found: dict[VersionId, Version] = {}
-    for key, value_hex in raw.items():
-        if value_hex is not None:
-            vid = keys[key]
-            found[vid] = decode.version(model, vid, chain.decode_value(type_string, value_hex))
-    return found
+    values = chain.read_entries("Versions", [(model, i) for i in ids], at)
+    return {i: decode.version(model, i, v) for i, v in zip(ids, values, strict=True)
+            if v is not None}
 
 
 def read_contributions(
     chain: CmuChain, model: ModelId, ids: list[ContributionId], at: str | None = None
 ) -> dict[ContributionId, Contribution]:
-    keys = {storage.double_map_key("Contributions", model, i): i for i in ids}
-    raw = chain.read_raw(list(keys), at)
-    type_string = chain.value_type("Contributions")
-    found: dict[ContributionId, Contribution] = {}
-    for key, value_hex in raw.items():
-        if value_hex is not None:
-            cid = keys[key]
-            found[cid] = decode.contribution(model, cid,
-                                             chain.decode_value(type_string, value_hex))
-    return found
+    values = chain.read_entries("Contributions", [(model, i) for i in ids], at)
+    return {i: decode.contribution(model, i, v) for i, v in zip(ids, values, strict=True)
+            if v is not None}
 
 
 def lineage(
@@ -79,9 +67,11 @@ def lineage(
         raise NotFoundError(f"model {model} has no version {current}")
     walked: list[Version] = []
     cache: dict[VersionId, Version] = {}
+    # A short walk (the monitor's 12 versions) reads a window of its own size first.
+    window = page_size if limit is None else max(1, min(page_size, limit))
     while current is not None and (limit is None or len(walked) < limit):
         if current not in cache:
-            low = max(0, current - page_size + 1)
+            low = max(0, current - window + 1)
             cache = read_versions(chain, model, list(range(current, low - 1, -1)), at)
             if current not in cache:
                 raise NotFoundError(f"model {model} has no version {current}")
@@ -124,22 +114,8 @@ def contributions(
 def pending_contribution_ids(chain: CmuChain, model: ModelId, page_size: int = DEFAULT_PAGE
                              ) -> list[ContributionId]:
     """Ids in the ``PendingContributions`` index (``state_getKeysPaged``, in pages)."""
-    prefix = storage.model_prefix("PendingContributions", model)
-    at = chain.head_hash()
-    ids: list[ContributionId] = []
-    start = storage.to_hex(prefix)
-    while True:
-        keys = chain.connection.rpc(
-            "state_getKeysPaged", [storage.to_hex(prefix), page_size, start, at]
-        )
-        if not keys:
-            break
-        ids.extend(storage.second_key_of(storage.from_hex(k), "PendingContributions", model)
-                   for k in keys)
-        if len(keys) < page_size:
-            break
-        start = keys[-1]
-    return sorted(ids)
+    return sorted(int(i) for i in chain.map_keys("PendingContributions", [model],
+                                                  page_size=page_size))
 
 
 def pending_contributions(chain: CmuChain, model: ModelId, page_size: int = DEFAULT_PAGE

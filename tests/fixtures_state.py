@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmu_client import storage
+from substrateinterface.utils.hasher import xxh128
+
 from cmu_client.chain import CmuChain
 from cmu_client.config import IpfsSettings
 from cmu_client.ipfs import IpfsStore
@@ -48,7 +49,7 @@ class StateSnapshot:
 
 def pallet_storage(chain: CmuChain, pallet: str) -> dict[str, str | None]:
     """Every raw storage entry under ``twox128(pallet)``, at one block."""
-    prefix = storage.to_hex(storage.twox128(pallet.encode()))
+    prefix = "0x" + xxh128(pallet.encode()).hex()
     at = chain.head_hash()
     keys: list[str] = []
     start: str | None = None

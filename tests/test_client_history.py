@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fixtures_client import Accounts, ModelFactory, sha
 
-from cmu_client import calls, history
+from cmu_client import calls, decode, history
 from cmu_client.chain import CmuChain
 from cmu_client.errors import NotFoundError
 from cmu_client.ipfs import StoredObject
@@ -108,3 +108,20 @@ def test_contribution_lists(client_chain: CmuChain, client_accounts: Accounts,
     assert [c.id for c in pending] == pending_ids
     assert history.contributions(client_chain, model, ContributionState.PENDING) == pending
     assert history.pending_via_api(client_chain, model) == pending
+
+
+def test_batched_storage_reads_match_single_reads(client_chain: CmuChain,
+                                                  branched_model: int) -> None:
+    """``read_entries`` builds storage keys from the runtime metadata's hashers (through
+    substrate-interface, no hand-written hashing): the batched values are the records a
+    single query returns, and None for an entry that does not exist."""
+    model = branched_model
+    count = client_chain.model(model).version_count
+    at = client_chain.head_hash()
+    ids = [0, 9, 10, count - 1, count, count + 300]
+    values = client_chain.read_entries("Versions", [(model, i) for i in ids], at)
+    assert [decode.version(model, i, v) for i, v in zip(ids[:4], values[:4], strict=True)] \
+        == [client_chain.version(model, i) for i in ids[:4]]
+    assert values[4:] == [None, None]
+    owner = client_chain.owner_of(model)
+    assert owner is not None and {m.id: m.owner for m in client_chain.models()}[model] == owner

@@ -1,10 +1,13 @@
-"""Value types, storage keys, call building and error decoding. No chain needed."""
+"""Value types, call building and error decoding. No chain needed.
+
+(Storage keys are built by substrate-interface from the runtime metadata; they are tested
+against the live chain in test_client_history.py.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from cmu_client import calls, decode, storage
+from cmu_client import calls, decode
 from cmu_client.errors import ModelFrozenError, PermissionDeniedError, StaleParentError, UsageError
 from cmu_client.types import (
     AccessPolicy,
@@ -40,16 +43,6 @@ def test_metrics_are_fixed_point_1e9() -> None:
         Metric.from_float("x", float("nan"))
     with pytest.raises(UsageError):
         Metric.from_float("x", 1e12)
-
-
-def test_storage_keys_use_frame_hashers() -> None:
-    # twox128("System") is the well-known prefix of every System storage key.
-    assert storage.twox128(b"System").hex() == "26aa394eea5630e07c48ae0c9558cef7"
-    key = storage.double_map_key("Versions", 7, 258)
-    assert key.endswith(storage.u32(258))
-    assert storage.second_key_of(key, "Versions", 7) == 258
-    with pytest.raises(ValueError):
-        storage.second_key_of(key, "Versions", 8)
 
 
 def test_call_arguments_are_checked_before_signing() -> None:
