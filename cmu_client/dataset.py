@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cmu_client.errors import DataError, Problem
-from cmu_client.spec import MISSING_TOKENS, Feature, FeatureType, ModelSpec, Task
+from cmu_client.spec import MISSING_TOKENS, Feature, FeatureType, ModelSpec, Task, normalise_cell
 
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _INTEGER_RE = re.compile(r"^[+-]?\d+$")
@@ -142,7 +142,7 @@ def load_csv(
         raise DataError(subject, [Problem(0, None, f"malformed CSV: {exc}")],
                         "fix the header row: comma separated, quotes closed") from None
 
-    columns = [h.strip() for h in header]
+    columns = [normalise_cell(h) for h in header]
     index = _check_header(columns, spec, require_label, allow_extra_columns, problems)
     if problems:
         raise DataError(subject, problems.items, _header_hint(spec, require_label), problems.more)
@@ -159,11 +159,11 @@ def load_csv(
                 what = "an empty line" if not fields else f"{len(fields)} values"
                 problems.add(row_no, None, what, f"{len(columns)} values, as in the header")
                 continue
-            x = [_cell(fields[col].strip(), feat, row_no, problems)
+            x = [_cell(normalise_cell(fields[col]), feat, row_no, problems)
                  for feat, col in zip(spec.features, feature_cols, strict=True)]
             rows_x.append(x)
             if label_col is not None:
-                rows_y.append(_label(fields[label_col].strip(), spec, row_no, problems))
+                rows_y.append(_label(normalise_cell(fields[label_col]), spec, row_no, problems))
     except csv.Error as exc:
         problems.add(row_no + 1, None, f"malformed CSV: {exc}", "properly quoted fields")
     if row_no == 0 and not problems:

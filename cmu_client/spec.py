@@ -47,6 +47,15 @@ MAX_SPEC_BYTES = 1024 * 1024
 #: Cell texts that mean "missing" in a CSV; LightGBM sees them as NaN.
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "NaN", "nan", "null", "NULL"})
 
+
+def normalise_cell(text: str) -> str:
+    """A data cell, a category or a class name as they are compared: surrounding
+    whitespace stripped. Data cells (:mod:`cmu_client.dataset`) and the spec's categories
+    and classes go through this one function, so ``"WD "`` in a spec matches ``WD`` in
+    the data and the other way round."""
+    return text.strip()
+
+
 class Task(enum.Enum):
     BINARY = "binary"
     MULTICLASS = "multiclass"
@@ -400,6 +409,7 @@ def _check_classes(
     raw = values.get("classes")
     if raw is None:
         return []  # not a list of strings: reported
+    raw = [normalise_cell(x) for x in raw]
     if not all(raw):
         c.add("classes", "not a list of non-empty strings")
         return []
@@ -460,6 +470,8 @@ def _check_features(
             continue  # unknown type: reported
         categories: tuple[str, ...] = ()
         cats = item.get("categories", ABSENT)
+        if isinstance(cats, list):
+            cats = [normalise_cell(x) for x in cats]
         if ftype is FeatureType.CATEGORICAL:
             if cats is ABSENT or not cats:
                 if cats is not ABSENT or f"{path}.categories" not in _columns(c):
