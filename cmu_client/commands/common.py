@@ -41,7 +41,8 @@ def read_file(path: str, what: str, max_bytes: int | None = None) -> bytes:
                             "split the data into smaller files, or raise $CMU_IPFS_MAX_BYTES")
         return file.read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read {what} {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror}",
+                         f"give the path of the {what} file") from None
 
 
 def chain_refused(error: BaseException) -> bool:

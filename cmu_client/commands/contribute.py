@@ -8,9 +8,10 @@ import contextlib
 from cmu_client import history
 from cmu_client.chain import CmuChain
 from cmu_client.commands.common import chain_refused, fetch_spec, hash_text, model_id, read_file
+from cmu_client.commands.reused_data import refuse_reused_data
 from cmu_client.dataset import Dataset, load_csv
 from cmu_client.errors import CmuError, UsageError
-from cmu_client.ipfs import IpfsStore, StoredObject
+from cmu_client.ipfs import IpfsStore, StoredObject, sha256
 from cmu_client.keys import Signer
 from cmu_client.output import amount
 from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
@@ -42,6 +43,8 @@ def register(subparsers: Commands) -> None:
     reg.add_argument("data", nargs="?", help="CSV file (or give --cid and --sha256)")
     reg.add_argument("--cid", help="already uploaded data's CID")
     reg.add_argument("--sha256", help="already uploaded data's sha2-256 (hex)")
+    reg.add_argument("--force", action="store_true",
+                     help="register even data this model already used or has pending")
     add_key_argument(reg)
     add_json_argument(reg)
     reg.set_defaults(handler=cmd_register)
@@ -131,6 +134,13 @@ def cmd_upload(args: argparse.Namespace, ctx: CommandContext) -> int:
     return 0
 
 
+def _hex_or_none(text: str) -> bytes | None:
+    try:
+        return bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        return None  # refused with its message below
+
+
 def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
     if bool(args.data) == bool(args.cid):
         raise UsageError("give either a CSV file or --cid with --sha256")
@@ -140,6 +150,10 @@ def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
     model = chain.model(args.model)
     signer = ctx.signer()
     _refuse_early(chain, model, signer)
+    data_hash = (sha256(read_file(args.data, "data", ctx.ipfs_settings().max_bytes))
+                 if args.data else _hex_or_none(args.sha256))
+    if data_hash is not None:
+        refuse_reused_data(ctx, chain, model, data_hash, args.force)
 
     async def go() -> dict[str, object]:
         async with IpfsStore(ctx.ipfs_settings()) as store:
@@ -150,7 +164,9 @@ def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
                 try:
                     expected = bytes.fromhex(args.sha256.removeprefix("0x"))
                 except ValueError:
-                    raise UsageError("--sha256 is not hex") from None
+                    raise UsageError("--sha256 is not hex",
+                                     "give the 64 hex characters `cmu contribute upload` "
+                                     "printed") from None
                 spec = await _model_spec(ctx, store, model)
                 with ctx.output.transfer(f"data {args.cid[:16]}…") as progress:
                     raw = await store.get(args.cid, expected, "data", progress)
