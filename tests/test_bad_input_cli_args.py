@@ -173,7 +173,7 @@ def test_bad_argument_is_refused(
     assert result.code == code, (result.code, result.err)
     assert text in result.err, result.err
     if result.err.startswith("usage: "):  # refused by argparse: usage, then one error
-        usage, message = result.err.strip().splitlines()
+        _usage, message = result.err.strip().splitlines()
         assert message.startswith(f"cmu {args[0]} ") and ": error: argument " in message
     else:
         one_message(result.err)
