@@ -59,6 +59,7 @@ __all__ = [
     "Output",
     "add_json_argument",
     "add_key_argument",
+    "id_argument",
     "jsonable",
     "load_plugins",
 ]
@@ -154,6 +155,25 @@ class Commands:
         """A new ``cmu NAME`` command; takes :meth:`argparse.ArgumentParser` keywords."""
         parser: argparse.ArgumentParser = self._subparsers.add_parser(name, **kwargs)
         return parser
+
+    def add_group(self, name: str, **kwargs: Any) -> Commands:
+        """A ``cmu NAME COMMAND`` group (``cmu worker run``); add its commands to the
+        returned :class:`Commands`."""
+        group = self.add_parser(name, **kwargs)
+        return Commands(
+            group.add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
+        )
+
+
+def id_argument(text: str) -> int:
+    """An argparse ``type=`` for model, version and contribution ids."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an id (a number)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("ids are not negative")
+    return value
 
 
 @dataclass(frozen=True)

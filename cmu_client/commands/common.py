@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from scalecodec.utils.ss58 import is_valid_ss58_address
@@ -16,19 +15,12 @@ from cmu_client.errors import (
 )
 from cmu_client.ipfs import IpfsStore
 from cmu_client.output import short_hash
-from cmu_client.plugin import CommandContext
+from cmu_client.plugin import CommandContext, id_argument
 from cmu_client.spec import MAX_SPEC_BYTES, ModelSpec, parse_spec
 from cmu_client.types import Model, Version
 
-
-def model_id(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a model id (a number)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("ids are not negative")
-    return value
+#: The argparse type of every id argument (the plugin API's, shared with plugins).
+model_id = id_argument
 
 
 def read_file(path: str, what: str, max_bytes: int | None = None) -> bytes:

@@ -21,9 +21,8 @@ from cmu_client.tables import read_table
 
 
 def register(commands: Commands) -> None:
-    spec = commands.add_parser("spec", help="model spec documents")
-    sub = spec.add_subparsers(dest="spec_command", required=True, metavar="COMMAND")
-    init = sub.add_parser(
+    spec = commands.add_group("spec", help="model spec documents")
+    init = spec.add_parser(
         "init",
         help="infer a spec from a CSV or Parquet table",
         description="Read a CSV or Parquet table and write a model spec to review: the task "

@@ -11,17 +11,7 @@ import os
 import sys
 
 from cmu_client.errors import UsageError
-from cmu_client.plugin import CliPlugin, CommandContext, Commands, add_key_argument
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("ids are not negative")
-    return value
+from cmu_client.plugin import CliPlugin, CommandContext, Commands, add_key_argument, id_argument
 
 
 def register(commands: Commands) -> None:
@@ -33,12 +23,12 @@ def register(commands: Commands) -> None:
         "or set by set_head) is fetched, hash-checked, loaded and swapped in between "
         "requests. Revoked versions are never served.",
     )
-    serve.add_argument("model", type=_non_negative)
+    serve.add_argument("model", type=id_argument)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
         "--pin",
-        type=_non_negative,
+        type=id_argument,
         metavar="VERSION",
         help="serve this version instead of following the head",
     )
