@@ -81,8 +81,10 @@ if [ "${CMU_TEST_NETWORK:-own}" != "shared" ]; then
   stop_test_network() {
     CMU_RUN="$CMU_RUN" bash scripts/chain.sh stop >/dev/null 2>&1 || true
     CMU_RUN="$CMU_RUN" bash scripts/ipfs.sh stop >/dev/null 2>&1 || true
-    if [ "${failed:-1}" -ne 0 ] && [ -d "$CMU_RUN/logs" ]; then
-      cp -r "$CMU_RUN/logs" "$RUN_LOGS/network"
+    if [ "${failed:-1}" -ne 0 ] && [ -d "$CMU_RUN" ]; then
+      # the shared network's logs and each test worker's (workers/gw*/logs)
+      (cd "$CMU_RUN" && find . -type d -name logs | while read -r dir; do
+        mkdir -p "$RUN_LOGS/network/$dir" && cp -r "$dir/." "$RUN_LOGS/network/$dir/"; done)
     fi
     rm -rf "$CMU_RUN"
   }
@@ -125,7 +127,12 @@ step mypy "$CMU_VENV/bin/mypy" --strict || true
 step import-layers "$CMU_VENV/bin/lint-imports" --no-cache || true
 
 if [ "$runtime_ok" -eq 1 ] && step dev-network bash -c 'scripts/chain.sh start && scripts/ipfs.sh start'; then
-  step pytest run_pytest tests "${pytest_args[@]}" || true
+  # Test files run on CMU_TEST_WORKERS pytest-xdist workers (default 3: most of a live test
+  # is waiting for blocks, IPFS and subprocesses), each with a chain and Kubo of its own
+  # (tests/conftest.py), so tests in parallel never share nonces or balances.
+  [ "${CMU_TEST_NETWORK:-own}" = shared ] || export CMU_TEST_NETWORK_PER_WORKER="$CMU_RUN/workers"
+  step pytest run_pytest -n "${CMU_TEST_WORKERS:-3}" --dist loadfile --durations=15 \
+    tests "${pytest_args[@]}" || true
   step node-tests run_node_tests || true
 else
   skip pytest "(dev network not running)"

@@ -26,11 +26,63 @@ SCRIPTS = REPO_ROOT / "scripts"
 SERVICE_START_TIMEOUT_S = 300
 
 
+#: Set by scripts/test.sh: a directory under which each pytest-xdist worker starts a chain
+#: and a Kubo of its own (free ports), so parallel tests never share nonces or balances.
+NETWORK_PER_WORKER_ENV = "CMU_TEST_NETWORK_PER_WORKER"
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Registers every tests/fixtures_*.py module as a plugin (sorted, so order is stable)."""
+    """Registers every tests/fixtures_*.py module as a plugin (sorted, so order is stable);
+    under pytest-xdist with $CMU_TEST_NETWORK_PER_WORKER, starts this worker's network."""
     for module in sorted(TESTS_DIR.glob("fixtures_*.py")):
         if not config.pluginmanager.has_plugin(module.stem):
             config.pluginmanager.import_plugin(module.stem)
+    base = os.environ.get(NETWORK_PER_WORKER_ENV)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if base and worker and os.environ.get("CMU_TESTS_NO_NETWORK") != "1":
+        _start_worker_network(Path(base) / worker)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if os.environ.get(NETWORK_PER_WORKER_ENV) and os.environ.get("PYTEST_XDIST_WORKER"):
+        for script in ("chain.sh", "ipfs.sh"):
+            subprocess.run([str(SCRIPTS / script), "stop"], capture_output=True, check=False)
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [int(sock.getsockname()[1]) for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def _start_worker_network(run_dir: Path) -> None:
+    chain_port, api_port, gateway_port = _free_ports(3)
+    os.environ.update(
+        CMU_RUN=str(run_dir),
+        CMU_CHAIN_PORT=str(chain_port),
+        CMU_IPFS_API_PORT=str(api_port),
+        CMU_IPFS_GATEWAY_PORT=str(gateway_port),
+        CMU_RPC_URL=f"ws://127.0.0.1:{chain_port}",
+        CMU_IPFS_API=f"/ip4/127.0.0.1/tcp/{api_port}",
+    )
+    for script in ("chain.sh", "ipfs.sh"):
+        result = subprocess.run(
+            [str(SCRIPTS / script), "start"],
+            capture_output=True,
+            text=True,
+            timeout=SERVICE_START_TIMEOUT_S,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise pytest.UsageError(
+                f"{script} start for this test worker ({run_dir}) failed:\n"
+                + result.stderr
+                + result.stdout
+            )
 
 
 def _start_service(script: str) -> None:
