@@ -105,6 +105,12 @@ def register(subparsers: Commands) -> None:
     monitor.add_argument("--once", action="store_true", help="print one snapshot and exit")
     monitor.add_argument("--refresh", type=float, default=0.5, help="seconds between head checks")
     monitor.add_argument("--limit", type=int, default=12, help="versions shown per model")
+    monitor.add_argument(
+        "--plain",
+        action="store_true",
+        help="the printed rich view instead of the interactive screen (piped output and "
+        "--once always print)",
+    )
     monitor.set_defaults(handler=cmd_monitor)
 
 
@@ -209,6 +215,14 @@ def cmd_monitor(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     chain = ctx.chain()
     watched = tuple(args.models) if args.models else None
+    if not (args.once or args.plain or ctx.json) and sys.stdout.isatty():
+        try:  # the interactive screen needs Textual (the monitor extra)
+            from offchain.monitor_tui.app import run_tui
+        except ImportError:
+            ctx.output.warn("the interactive monitor needs: pip install 'cmu[monitor]'")
+        else:
+            run_tui(chain, watched, args.refresh)
+            return 0
     try:
         snapshot = ctx.run(run_monitor(chain, watched, args.refresh, args.once, args.limit))
     except KeyboardInterrupt:
