@@ -15,6 +15,7 @@ CHAIN_DB="$CHAIN_DIR/db.sqlite"
 CHAIN_SPEC_STAMP="$CHAIN_DIR/spec.sha256"  # the spec the database was started from
 CHAIN_PID="$CMU_RUN/chain.pid"
 CHAIN_LOG="$CMU_LOGS/chain.log"
+CHAIN_PORT_FILE="$CHAIN_DIR/rpc.port"       # the port of the running chain, for `stop`
 CHAIN_CONFIG="$CMU_ROOT/runtime-config/chopsticks.yml"
 CHOPSTICKS="$CMU_NODE_MODULES/.bin/chopsticks"
 START_TIMEOUT="${CMU_CHAIN_START_TIMEOUT:-120}"
@@ -60,6 +61,7 @@ chain_start() {
   setsid "$CHOPSTICKS" --config "$run_config" --genesis "$CMU_CHAIN_SPEC" --db "$CHAIN_DB" \
     --port "$CHOPSTICKS_PORT" >> "$CHAIN_LOG" 2>&1 < /dev/null &
   echo $! > "$CHAIN_PID"
+  echo "$CHOPSTICKS_PORT" > "$CHAIN_PORT_FILE"
   local deadline=$((SECONDS + START_TIMEOUT))
   until rpc_ready; do
     if ! live_pid "$CHAIN_PID" >/dev/null; then
@@ -85,7 +87,10 @@ chain_stop_quiet() {
   # TERM ends it without finishing that write: wait until the head is in the database first,
   # or a block a client has already seen (and the nonces it used) is gone after a resume.
   if live_pid "$CHAIN_PID" >/dev/null && [ -f "$CHAIN_DB" ]; then
-    python3 "$CMU_ROOT/scripts/wait_chain_flushed.py" "http://127.0.0.1:$CHOPSTICKS_PORT" "$CHAIN_DB" 30 \
+    # The port it was started on, whatever CMU_CHAIN_PORT says now.
+    local port
+    port="$(cat "$CHAIN_PORT_FILE" 2>/dev/null || echo "$CHOPSTICKS_PORT")"
+    python3 "$CMU_ROOT/scripts/wait_chain_flushed.py" "http://127.0.0.1:$port" "$CHAIN_DB" 30 \
       || log "warning: the dev chain's newest block may not be saved (see above); stopping anyway"
   fi
   stop_pidfile "$CHAIN_PID" 15

@@ -43,7 +43,8 @@ def pytest_configure(config: pytest.Config) -> None:
         _start_worker_network(Path(base) / worker)
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stops this worker's network (xdist workers may exit before pytest_unconfigure)."""
     if os.environ.get(NETWORK_PER_WORKER_ENV) and os.environ.get("PYTEST_XDIST_WORKER"):
         for script in ("chain.sh", "ipfs.sh"):
             subprocess.run([str(SCRIPTS / script), "stop"], capture_output=True, check=False)
