@@ -15,7 +15,7 @@ CHOPSTICKS_PORT="${CMU_CHAIN_PORT:-9944}"
 IPFS_API_PORT="${CMU_IPFS_API_PORT:-5001}"
 IPFS_GATEWAY_PORT="${CMU_IPFS_GATEWAY_PORT:-8080}"
 # The runtime wasm and the raw chain spec built from it (scripts/build-runtime.sh).
-CMU_RUNTIME_DIR="$CMU_CACHE/runtime"
+CMU_RUNTIME_DIR="${CMU_RUNTIME_DIR:-$CMU_CACHE/runtime}"
 CMU_RUNTIME_WASM="$CMU_RUNTIME_DIR/cmu_runtime.compact.compressed.wasm"
 CMU_CHAIN_SPEC="$CMU_RUNTIME_DIR/cmu-dev-raw.json"
 CMU_NODE_MODULES="$CMU_CACHE/node_modules"
