@@ -76,13 +76,11 @@ class ChainConnection:
             return self._substrate
 
     def _reconnect(self) -> None:
-        if self._substrate is None:
-            return
-        try:
-            self._substrate.connect_websocket()
-        except (*_DROPPED, *_TIMEOUTS):
-            # The node may still be down; the next attempt opens from scratch.
-            self._drop()
+        # Always from scratch: a drop in the middle of substrate-interface's init_runtime
+        # leaves that instance's type registry cleared but marked current, and every later
+        # decode fails ("Decoder class for Compact<u32> not found"; seen in the soak).
+        # The next request opens a new connection and reads the metadata again.
+        self._drop()
 
     def _drop(self) -> None:
         substrate, self._substrate = self._substrate, None

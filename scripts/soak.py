@@ -136,6 +136,8 @@ class Tally:
     kind_of: dict[tuple[int, int], str] = field(default_factory=dict)
     withdraw_refused: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    #: Exceptions from the client outside its own hierarchy: bugs, reported by the check.
+    crashes: list[str] = field(default_factory=list)
 
 
 class Worker:
@@ -323,10 +325,12 @@ class Soak:
                 contribution, _ = chain.submit_contribution(
                     signer, model, stored.cid, stored.sha256, rows
                 )
-            except CmuError as err:
+            except Exception as err:  # counted; an exception outside CmuError is a bug
                 # Down, cut or uncertain: whatever landed is counted from chain state later.
                 with self.tally.lock:
                     self.tally.errors[type(err).__name__] += 1
+                    if not isinstance(err, CmuError):
+                        self.tally.crashes.append(f"{type(err).__name__}: {err}")
                 if chain is not None:
                     chain.close()
                     chain = None
@@ -571,6 +575,8 @@ class Soak:
             "balances_total": total_after,
         }
 
+        checks["client_raised_only_its_own_errors"] = not self.tally.crashes
+        checks["client_crashes"] = self.tally.crashes[:10]
         failures = self.verify_all(chain)
         checks["every_version_verifies"] = not failures
         checks["verify_failures"] = failures[:20]
