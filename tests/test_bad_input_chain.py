@@ -67,6 +67,7 @@ PERMISSION = {
 class World:
     model: int
     closed_model: int
+    frozen_model: int
     contribution: int
     collection: int
     artifacts: list[StoredObject]
@@ -94,6 +95,8 @@ def world(
         spec.sha256,
         AccessPolicy(Visibility.PUBLIC, ContributionMode.ROLE_REQUIRED),
     )
+    frozen, _ = client_chain.create_model(a.owner, spec.cid, spec.sha256)
+    client_chain.freeze_model(a.owner, frozen)
     client_chain.grant_role(a.owner, model, a.trainer.ss58_address, RoleSet.TRAINER)
     client_chain.grant_role(a.owner, model, a.admin.ss58_address, RoleSet.ADMIN)
     publish(client_chain, a.trainer, model, None, client_artifacts[0])
@@ -104,7 +107,7 @@ def world(
     )
     collection = client_chain.model_collection()
     assert collection is not None
-    return World(model, closed, contribution, collection, client_artifacts)
+    return World(model, closed, frozen, contribution, collection, client_artifacts)
 
 
 def _watched(a: Accounts) -> list[str]:
@@ -150,6 +153,7 @@ def _role_cases(w: World, a: Accounts) -> dict[str, tuple[Signer, Call]]:
             calls.revoke_role(w.model, a.trainer.ss58_address, RoleSet.TRAINER),
         ),
         "freeze_model": (outsider, calls.freeze_model(w.model)),
+        "thaw_model": (outsider, calls.thaw_model(w.frozen_model)),
         "withdraw_contribution (someone else's)": (
             outsider,
             calls.withdraw_contribution(w.model, w.contribution),
@@ -198,6 +202,7 @@ ROLE_CASES = [
     "grant_role",
     "revoke_role",
     "freeze_model",
+    "thaw_model",
     "withdraw_contribution (someone else's)",
     "publish_version",
     "set_head",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import zipfile
 from collections.abc import Callable
@@ -24,8 +25,9 @@ from fixtures_client import (
     ipfs_put,
     make_spec,
     run_cli,
+    spec_document,
 )
-from fixtures_state import assert_unchanged, one_message, snapshot
+from fixtures_state import assert_unchanged, file_state, one_message, snapshot
 
 from cmu_client.chain import CmuChain
 from cmu_client.config import IpfsSettings
@@ -237,3 +239,29 @@ def test_a_bom_is_accepted_and_ignored(
     assert result.code == 0, result.err
     record = client_chain.contribution(csv_model, result.json()["contribution"])
     assert record.rows == 20
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("inf", "'inf' is not a number"),
+        ("1e999", "'1e999' is not a number"),
+        ("NaN", "missing label"),
+        ("", "missing label"),
+    ],
+)
+def test_regression_label_that_is_not_a_finite_number(
+    label: str, expected: str, tmp_path: Path
+) -> None:
+    """Regression labels are numbers: NaN and infinities are refused (offline check with a
+    local spec; nothing to change)."""
+    doc = spec_document(task="regression", classes=None, acceptance={"metric": "rmse"})
+    spec, data = tmp_path / "spec.json", tmp_path / "data.csv"
+    spec.write_text(json.dumps(doc))
+    data.write_text(HEADER + f"30,1000,east,0.5,{label}\n")
+    before = file_state(data)
+    result = run_cli("contribute", "validate", str(data), "--spec", str(spec))
+    assert result.code == 3, result.err
+    one_message(result.err)
+    assert f"row 1, column 'bought': {expected}" in result.err
+    assert file_state(data) == before
