@@ -39,11 +39,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from cmu_client.dataset import load_csv
+from cmu_client.dataset import Dataset, load_csv
 from cmu_client.errors import CmuError, DataError, Problem, ValidationError
 from cmu_client.predict import predict
 from cmu_client.spec import ModelSpec, Task
 from cmu_client.tables import is_parquet, parquet_to_csv, records_to_csv
+from offchain.serve.fastpath import records_matrix
 from offchain.serve.follower import HeadFollower, Served
 
 #: Bodies larger than this are refused before they are read (413).
@@ -231,35 +232,41 @@ def _problem(problem: Problem) -> dict[str, Any]:
     }
 
 
-def request_csv(body: bytes, content_type: str) -> bytes:
-    """The request's table as CSV bytes (JSON records, Parquet or CSV as sent)."""
+def request_table(body: bytes, content_type: str) -> tuple[bytes | None, Any]:
+    """The request's table: CSV bytes (from CSV or Parquet), or decoded JSON records."""
     if is_parquet(body) or content_type in (
         "application/vnd.apache.parquet",
         "application/x-parquet",
         "application/parquet",
     ):
-        return parquet_to_csv(body, "request")
+        return parquet_to_csv(body, "request"), None
     if content_type == "application/json" or (not content_type and body[:1] in b"[{"):
         try:
-            records = json.loads(body)
+            return None, json.loads(body)
         except ValueError as exc:
             raise DataError(
                 "request",
                 [Problem(None, None, f"not valid JSON: {exc}")],
                 'send [{"column": value, ...}, ...]',
             ) from None
-        return records_to_csv(records, "request")
-    return body
+    return body, None
+
+
+def request_data(body: bytes, content_type: str, spec: ModelSpec) -> Dataset:
+    """The request checked against ``spec`` (the CLI's rules and messages)."""
+    csv_bytes, records = request_table(body, content_type)
+    if csv_bytes is None:
+        matrix = records_matrix(records, spec)  # plainly valid records skip the CSV text
+        if matrix is not None:
+            return Dataset(tuple(spec.feature_names), matrix, None)
+        csv_bytes = records_to_csv(records, "request")
+    return load_csv(
+        csv_bytes, spec, require_label=False, allow_extra_columns=True, subject="request"
+    )
 
 
 def _predict(served: Served, body: bytes, content_type: str) -> dict[str, Any]:
-    data = load_csv(
-        request_csv(body, content_type),
-        served.spec,
-        require_label=False,
-        allow_extra_columns=True,
-        subject="request",
-    )
+    data = request_data(body, content_type, served.spec)
     values = predict(served.booster, data, served.spec)
     return {
         "model": served.model,
