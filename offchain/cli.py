@@ -31,6 +31,27 @@ from cmu_client.plugin import (
 STATE_ENV = "CMU_WORKER_STATE"
 
 
+def _at_least(low: float, kind: type[int] | type[float], what: str) -> Any:
+    """An argparse type: a number of ``kind`` that is at least ``low``."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not value >= low:  # also refuses NaN
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return value
+
+    return parse
+
+
+_COUNT = _at_least(1, int, "a whole number >= 1")
+_ID = _at_least(0, int, "an id (a whole number >= 0)")
+_SECONDS = _at_least(0, float, "a number of seconds >= 0")
+_POSITIVE_SECONDS = _at_least(1e-3, float, "a number of seconds > 0")
+
+
 def register(subparsers: Commands) -> None:
     """Add the worker, verify and monitor commands to ``cmu``."""
     worker = subparsers.add_parser("worker", help="the trainer service")
@@ -45,7 +66,7 @@ def register(subparsers: Commands) -> None:
     run.add_argument(
         "--model",
         "-m",
-        type=int,
+        type=_ID,
         action="append",
         dest="models",
         help="train only this model (repeatable; default: every model where the key is a Trainer)",
@@ -59,25 +80,30 @@ def register(subparsers: Commands) -> None:
         action="store_true",
         help="exit once no watched model has pending contributions",
     )
-    run.add_argument("--max-rounds", type=int, help="exit after publishing this many versions")
-    run.add_argument("--poll", type=float, default=0.5, help="seconds between head checks")
+    run.add_argument("--max-rounds", type=_COUNT, help="exit after publishing this many versions")
+    run.add_argument(
+        "--poll", type=_POSITIVE_SECONDS, default=0.5, help="seconds between head checks"
+    )
     run.add_argument(
         "--settle",
-        type=float,
+        type=_SECONDS,
         default=0.0,
         help="seconds to wait after a contribution arrives, to batch arrivals",
     )
     run.add_argument(
-        "--max-contributions", type=int, default=16, help="most contributions settled per round"
+        "--max-contributions", type=_COUNT, default=16, help="most contributions settled per round"
     )
     run.add_argument(
         "--max-rows",
-        type=int,
+        type=_COUNT,
         default=2_000_000,
         help="most rows (as registered) trained on per round",
     )
     run.add_argument(
-        "--max-bytes", type=int, default=512 * 1024 * 1024, help="most data bytes fetched per round"
+        "--max-bytes",
+        type=_COUNT,
+        default=512 * 1024 * 1024,
+        help="most data bytes fetched per round",
     )
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(handler=cmd_worker_run)
@@ -88,8 +114,8 @@ def register(subparsers: Commands) -> None:
         description="Fetch the version's recipe (found from the on-chain recipe hash), its "
         "parent and data, train again, and compare the artifact's sha2-256 with the chain.",
     )
-    verify.add_argument("model", type=int)
-    verify.add_argument("version", type=int)
+    verify.add_argument("model", type=_ID)
+    verify.add_argument("version", type=_ID)
     add_json_argument(verify)
     verify.set_defaults(handler=cmd_verify)
 
@@ -97,14 +123,16 @@ def register(subparsers: Commands) -> None:
     monitor.add_argument(
         "--model",
         "-m",
-        type=int,
+        type=_ID,
         action="append",
         dest="models",
         help="show this model's lineage and contributions (repeatable; default: all)",
     )
     monitor.add_argument("--once", action="store_true", help="print one snapshot and exit")
-    monitor.add_argument("--refresh", type=float, default=0.5, help="seconds between head checks")
-    monitor.add_argument("--limit", type=int, default=12, help="versions shown per model")
+    monitor.add_argument(
+        "--refresh", type=_POSITIVE_SECONDS, default=0.5, help="seconds between head checks"
+    )
+    monitor.add_argument("--limit", type=_COUNT, default=12, help="versions shown per model")
     monitor.add_argument(
         "--plain",
         action="store_true",

@@ -218,3 +218,40 @@ def test_chain_that_never_answers_times_out(
     (line,) = one_message(result.err)
     assert "did not answer within 2s" in line
     assert "CMU_RPC_TIMEOUT" in result.err
+
+
+#: The plugin's commands: options that make no sense are refused by argparse before any
+#: connection (before: ``--max-rows -5`` started a worker that could never take anything).
+PLUGIN_ARGS = {
+    "worker --max-rows -5": (["worker", "run", "--max-rows", "-5"], "--max-rows"),
+    "worker --max-contributions 0": (
+        ["worker", "run", "--max-contributions", "0"],
+        "--max-contributions",
+    ),
+    "worker --max-bytes 1.5": (["worker", "run", "--max-bytes", "1.5"], "--max-bytes"),
+    "worker --max-rounds 0": (["worker", "run", "--max-rounds", "0"], "--max-rounds"),
+    "worker --poll 0": (["worker", "run", "--poll", "0"], "--poll"),
+    "worker --poll nan": (["worker", "run", "--poll", "nan"], "--poll"),
+    "worker --settle -1": (["worker", "run", "--settle", "-1"], "--settle"),
+    "worker --model -1": (["worker", "run", "--model", "-1"], "--model"),
+    "verify a negative version": (["verify", "0", "-2"], "version"),
+    "monitor --limit 0": (["monitor", "--limit", "0"], "--limit"),
+    "monitor --refresh -1": (["monitor", "--refresh", "-1"], "--refresh"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLUGIN_ARGS))
+def test_plugin_command_arguments_are_checked(case: str, tmp_path: Path) -> None:
+    args, option = PLUGIN_ARGS[case]
+    state = tmp_path / "state"
+    if args[0] == "worker":
+        args = [*args, "--key", "//Alice", "--state-dir", str(state)]
+    result = run_cli(*args)
+    assert result.code == 2, (result.code, result.err)
+    lines = result.err.strip().splitlines()  # the usage (wrapped), then one error line
+    message = lines[-1]
+    assert lines[0].startswith("usage: cmu ")
+    assert [line for line in lines if "error:" in line] == [message]
+    assert f"error: argument {option}" in message and " is not " in message, message
+    assert result.out == ""
+    assert not state.exists(), "refused before the worker touched its state directory"
