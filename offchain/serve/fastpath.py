@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cmu_client.spec import MISSING_TOKENS, FeatureType, ModelSpec, normalise_cell
+from cmu_client.spec import MISSING_TOKENS, Feature, FeatureType, ModelSpec, normalise_cell
 
 #: Beyond this an int's decimal text is read as infinite by load_csv (refused).
 _LARGEST = 10.0**308
@@ -34,60 +34,63 @@ def records_matrix(records: Any, spec: ModelSpec) -> npt.NDArray[np.float64] | N
         records = records["records"]
     if not isinstance(records, list) or not records:
         return None
-    features = spec.features
-    lookups = [
-        {c: float(i) for i, c in enumerate(f.categories)}
-        if f.type is FeatureType.CATEGORICAL
-        else None
-        for f in features
-    ]
-    out = np.empty((len(records), len(features)), dtype=np.float64)
-    for i, record in enumerate(records):
-        if type(record) is not dict or any(
-            type(k) is not str or normalise_cell(k) != k for k in record
-        ):
+    if not all(type(record) is dict for record in records):
+        return None
+    keys: set[Any] = set().union(*records)
+    if spec.label in keys:
+        return None  # the full check also checks labels sent along
+    if any(type(k) is not str or normalise_cell(k) != k for k in keys):
+        return None
+    out = np.empty((len(records), len(spec.features)), dtype=np.float64)
+    for j, feature in enumerate(spec.features):
+        try:
+            values = [record[feature.name] for record in records]
+        except KeyError:
             return None
-        if spec.label in record:
-            return None  # the full check also checks labels sent along
-        for j, feature in enumerate(features):
-            if feature.name not in record:
-                return None
-            value = record[feature.name]
-            lookup = lookups[j]
-            if lookup is not None:
-                if value is None:
-                    text = ""
-                elif type(value) is str:
-                    text = normalise_cell(value)
-                else:
-                    return None
-                if text in MISSING_TOKENS:
-                    if not feature.allow_missing:
-                        return None
-                    out[i, j] = math.nan
-                    continue
-                index = lookup.get(text)
-                if index is None:
-                    return None
-                out[i, j] = index
-                continue
-            kind = type(value)
-            if value is None or (kind is float and math.isnan(value)):
-                if not feature.allow_missing:
-                    return None
-                out[i, j] = math.nan
-                continue
-            if kind is int:
-                number = float(value) if abs(value) < _LARGEST else math.inf
-            elif kind is float and feature.type is FeatureType.NUMERIC:
-                number = value
-            else:
-                return None  # text, booleans, whole floats for integers: the full check
-            if not math.isfinite(number):
-                return None
-            if feature.min is not None and number < feature.min:
-                return None
-            if feature.max is not None and number > feature.max:
-                return None
-            out[i, j] = number
+        column = (
+            _categorical(values, feature)
+            if feature.type is FeatureType.CATEGORICAL
+            else _numbers(values, feature)
+        )
+        if column is None:
+            return None
+        out[:, j] = column
     return out
+
+
+def _categorical(values: list[Any], feature: Feature) -> npt.NDArray[np.float64] | None:
+    lookup = {c: float(i) for i, c in enumerate(feature.categories)}
+    if feature.allow_missing:
+        lookup.update(dict.fromkeys(MISSING_TOKENS, math.nan))
+    column: list[float] = []
+    for value in values:
+        if value is None:
+            value = ""
+        elif type(value) is not str:
+            return None
+        index = lookup.get(normalise_cell(value))
+        if index is None:
+            return None
+        column.append(index)
+    return np.array(column, dtype=np.float64)
+
+
+def _numbers(values: list[Any], feature: Feature) -> npt.NDArray[np.float64] | None:
+    kinds = set(map(type, values))
+    allowed = {int, type(None)} if feature.type is FeatureType.INTEGER else {int, float, type(None)}
+    if not kinds <= allowed:
+        return None  # text, booleans, whole floats for integers: the full check
+    if int in kinds and any(type(v) is int and abs(v) >= _LARGEST for v in values):
+        return None
+    column = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+    missing = np.isnan(column)
+    if missing.any() and not feature.allow_missing:
+        return None
+    present = column[~missing]
+    if not np.isfinite(present).all():
+        return None
+    if feature.min is not None and (present < feature.min).any():
+        return None
+    if feature.max is not None and (present > feature.max).any():
+        return None
+    return column
