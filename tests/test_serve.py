@@ -27,7 +27,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from fixtures_worker import (
+    CONTRIBUTOR_URIS,
     OWNER_URI,
+    TRAINER_URI,
     LiveModel,
     create_live_model,
     free_port,
@@ -39,7 +41,7 @@ from cmu_client.chain import CmuChain
 from cmu_client.dataset import load_csv
 from cmu_client.ipfs import IpfsStore
 from cmu_client.lgbm_params import resolve
-from cmu_client.types import Metric
+from cmu_client.types import AccessPolicy, Metric, Visibility
 
 #: Bounded waits (not assertions about speed): how long a swap or start may take at most.
 SWAP_WAIT_S = 90.0
@@ -400,3 +402,46 @@ async def test_bodies_json_csv_parquet_and_422_with_row_and_column(
         metrics = client.get("/metrics").text
         assert 'cmu_serve_errors_total{kind="invalid"} 3.0' in metrics
         assert 'cmu_serve_requests_total{endpoint="/predict",status="200"} 3.0' in metrics
+
+
+async def test_permissioned_model_needs_a_key_with_a_role(
+    live_chain: CmuChain, served_model: LiveModel, tmp_path: Path
+) -> None:
+    live = served_model
+    await asyncio.to_thread(
+        live_chain.set_access_policy,
+        signer(OWNER_URI),
+        live.id,
+        AccessPolicy(visibility=Visibility.PERMISSIONED),
+    )
+
+    def serve(*extra: str) -> subprocess.CompletedProcess[str]:
+        argv = [
+            sys.executable,
+            "-m",
+            "cmu_client.cli",
+            "serve",
+            str(live.id),
+            "--port",
+            str(free_port()),
+            *extra,
+        ]
+        return subprocess.run(
+            argv, capture_output=True, text=True, env=subprocess_env(), timeout=120, check=False
+        )
+
+    no_key = serve()
+    assert no_key.returncode == 2, no_key.stderr
+    assert "is permissioned: serving it needs a key holding a role on it" in no_key.stderr
+    stranger = serve("--key", CONTRIBUTOR_URIS[2])
+    assert stranger.returncode == 4, stranger.stderr
+    assert "Cmu.NotReader" in stranger.stderr
+    # the trainer holds a role: it may serve the model
+    with running_server(live.id, tmp_path, "--key", TRAINER_URI) as server:
+        answer = httpx.post(
+            server.url + "/predict",
+            content=_json_rows(live, 2),
+            headers={"content-type": "application/json"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
