@@ -14,9 +14,11 @@ from typing import Any
 from cmu_client.errors import UsageError
 from cmu_client.types import (
     AccessPolicy,
+    AttestationOutcome,
     ContributionId,
     Metric,
     ModelId,
+    RejectionReason,
     RoleSet,
     SlashDestination,
     Verdict,
@@ -142,21 +144,57 @@ def publish_version(
     recipe_hash: bytes,
     metrics: Sequence[Metric] = (),
     settlements: Iterable[tuple[ContributionId, Verdict]] = (),
+    *,
+    card_cid: str | None = None,
 ) -> Call:
-    return Call(PALLET, "publish_version", {
+    """Append a version; ``card_cid`` names the version card (pallet-cmu v2 requires it,
+    the first pallet has no field for it and the composer drops it there), and each
+    accepted verdict carries its reward weight (dropped for the first pallet too)."""
+    args: dict[str, Any] = {
         "model": _u32(model, "model"),
         "expected_parent": None if expected_parent is None
         else _u32(expected_parent, "parent version"),
         "artifact_cid": _cid(artifact_cid, "artifact CID"),
         "artifact_hash": _hash32(artifact_hash, "artifact hash"),
         "recipe_hash": _hash32(recipe_hash, "recipe hash"),
-        "metrics": _bounded([
-            {"key": "0x" + m.key.encode("utf-8").hex(), "value": m.value} for m in metrics
-        ]),
-        "settlements": _bounded([
-            (_u32(cid, "contribution"), verdict.to_scale()) for cid, verdict in settlements
-        ]),
+    }
+    if card_cid is not None:
+        args["card_cid"] = _cid(card_cid, "version card CID")
+    args["metrics"] = _bounded([
+        {"key": "0x" + m.key.encode("utf-8").hex(), "value": m.value} for m in metrics
+    ])
+    args["settlements"] = _bounded([
+        (_u32(cid, "contribution"), verdict.to_scale()) for cid, verdict in settlements
+    ])
+    return Call(PALLET, "publish_version", args)
+
+
+def reject_contributions(
+    model: ModelId, rejections: Iterable[tuple[ContributionId, RejectionReason]]
+) -> Call:
+    """Settle rejections without publishing a version (pallet-cmu v2)."""
+    items = [(_u32(cid, "contribution"), reason.value) for cid, reason in rejections]
+    if not items:
+        raise UsageError("nothing to reject")
+    return Call(PALLET, "reject_contributions",
+                {"model": _u32(model, "model"), "rejections": _bounded(items)})
+
+
+def attest_version(
+    model: ModelId, version: VersionId, outcome: AttestationOutcome, report_cid: str
+) -> Call:
+    """Record a re-derivation's outcome, with the report's CID (pallet-cmu v2)."""
+    return Call(PALLET, "attest_version", {
+        "model": _u32(model, "model"),
+        "version": _u32(version, "version"),
+        "outcome": outcome.value,
+        "report_cid": _cid(report_cid, "report CID"),
     })
+
+
+def retire_model(model: ModelId) -> Call:
+    """Stop a model for good: no new versions or contributions (pallet-cmu v2)."""
+    return Call(PALLET, "retire_model", {"model": _u32(model, "model")})
 
 
 def set_head(model: ModelId, version: VersionId, reason: int = 0) -> Call:

@@ -18,22 +18,27 @@ from typing import Any
 from scalecodec.base import ScaleBytes
 from substrateinterface.storage import StorageKey
 
-from cmu_client import calls, decode
+from cmu_client import calls, decode, features
 from cmu_client.calls import Call
 from cmu_client.config import ChainSettings
 from cmu_client.connection import ChainConnection
 from cmu_client.errors import ChainError, NotFoundError, UsageError
+from cmu_client.features import RuntimeFeatures
 from cmu_client.keys import Signer
 from cmu_client.submitter import Submitter
 from cmu_client.types import (
     AccessPolicy,
+    Attestation,
+    AttestationOutcome,
     CallResult,
     Contribution,
     ContributionId,
+    ContributorTotals,
     ExtrinsicResult,
     Metric,
     Model,
     ModelId,
+    RejectionReason,
     RoleSet,
     SlashDestination,
     Verdict,
@@ -56,6 +61,10 @@ class ChainInfo:
     contribution_deposit: int
     max_cid_len: int
     max_pending_contributions: int
+    #: Held per attestation (pallet-cmu v2; None on the first pallet).
+    attestation_deposit: int | None = None
+    #: Most contributions one account may have pending on a model (v2; None before).
+    max_pending_per_account: int | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +205,11 @@ class CmuChain:
     def head_hash(self) -> str:
         return str(self.connection.rpc("chain_getBlockHash", []))
 
+    def features(self) -> RuntimeFeatures:
+        """What the connected runtime's pallet-cmu offers (v1 or v2), from its metadata;
+        cached per metadata."""
+        return self.connection.run(features.detect, what="metadata read")
+
     def ensure_runtime(self) -> None:
         """Load metadata now (the first read otherwise pays for it)."""
         self.connection.run(lambda s: s.init_runtime(), what="metadata load")
@@ -227,6 +241,8 @@ class CmuChain:
             contribution_deposit=int(self.constant("ContributionDeposit")),
             max_cid_len=int(self.constant("MaxCidLen")),
             max_pending_contributions=int(self.constant("MaxPendingContributions")),
+            attestation_deposit=_optional_int(self.constant("AttestationDeposit")),
+            max_pending_per_account=_optional_int(self.constant("MaxPendingPerAccount")),
         )
 
     def balance(self, address: str) -> Balance:
@@ -293,8 +309,15 @@ class CmuChain:
     # -- roles ----------------------------------------------------------------------
 
     def explicit_roles(self, model_id: ModelId, who: str) -> RoleSet:
-        """Roles granted to ``who`` (not counting the owner's implicit ones)."""
-        return decode.roles(self._query(PALLET, "Roles", [model_id, who]))
+        """Roles granted to ``who`` that count now (not the owner's implicit ones). On
+        pallet-cmu v2 a grant counts only while the owner it was made under owns the NFT."""
+        value = self._query(PALLET, "Roles", [model_id, who])
+        if value is None:
+            return RoleSet.none()
+        roles, granted_under = decode.grant(value)
+        if granted_under is not None and granted_under != self.owner_of(model_id):
+            return RoleSet.none()
+        return roles
 
     def roles_of(self, model_id: ModelId, who: str) -> RoleSet:
         """Roles ``who`` holds, the owner's implicit ones included."""
@@ -305,11 +328,15 @@ class CmuChain:
     def role_holders(self, model_id: ModelId, page_size: int = 256) -> dict[str, RoleSet]:
         """Every account with explicitly granted roles on the model."""
 
-        def action(substrate: Any) -> dict[str, RoleSet]:
+        def action(substrate: Any) -> dict[str, tuple[RoleSet, str | None]]:
             result = substrate.query_map(PALLET, "Roles", [model_id], page_size=page_size)
-            return {str(k.value): decode.roles(v.value) for k, v in result}
+            return {str(k.value): decode.grant(v.value) for k, v in result}
 
-        return self.connection.run(action, what="Roles read")
+        grants = self.connection.run(action, what="Roles read")
+        owner = self.owner_of(model_id) if any(o for _, o in grants.values()) else None
+        # v2 grants made under an earlier owner no longer count (they lapse on a sale).
+        return {who: roles for who, (roles, under) in grants.items()
+                if under is None or under == owner}
 
     # -- versions and contributions (single) ----------------------------------------
 
@@ -343,6 +370,46 @@ class CmuChain:
             raise NotFoundError(f"model {model_id} has no contribution {contribution_id}",
                                 f"list them with `cmu contribute list {model_id}`")
         return found
+
+    # -- attestations and track records (pallet-cmu v2) -----------------------------
+
+    def attestation(self, model_id: ModelId, version_id: VersionId, who: str
+                    ) -> Attestation | None:
+        """``who``'s attestation of the version, if any (None on the first pallet)."""
+        if not self.features().attestations:
+            return None
+        value = self._query(PALLET, "Attestations", [model_id, version_id, who])
+        return None if value is None else decode.attestation(model_id, version_id, who, value)
+
+    def attestations(self, model_id: ModelId, version_id: VersionId, page_size: int = 256
+                     ) -> list[Attestation]:
+        """Every attestation of the version, read in pages ([] on the first pallet)."""
+        if not self.features().attestations:
+            return []
+
+        def action(substrate: Any) -> list[tuple[str, Any]]:
+            result = substrate.query_map(PALLET, "Attestations", [model_id, version_id],
+                                         page_size=page_size)
+            return [(str(k.value), v.value) for k, v in result]
+
+        entries = self.connection.run(action, what="Attestations read")
+        found = [decode.attestation(model_id, version_id, who, v) for who, v in entries]
+        return sorted(found, key=lambda a: (a.at, a.attester))
+
+    def contributor_totals(self, who: str) -> ContributorTotals:
+        """``who``'s track record as a contributor across every model, in one runtime API
+        call (``CmuApi.contributor_totals``; pallet-cmu v2)."""
+        self.features().require("contributor_totals", "per-account contribution totals")
+        raw = self.state_call("CmuApi_contributor_totals", _account_id(who))
+        type_string = self.value_type("ContributorStats")
+
+        def action(substrate: Any) -> Any:
+            obj = substrate.runtime_config.create_scale_object(
+                type_string, data=raw, metadata=substrate.metadata
+            )
+            return obj.decode()
+
+        return decode.contributor_totals(self.connection.run(action, what="totals decode"))
 
     # -- writing --------------------------------------------------------------------
 
@@ -414,11 +481,37 @@ class CmuChain:
         recipe_hash: bytes,
         metrics: Sequence[Metric] = (),
         settlements: Iterable[tuple[ContributionId, Verdict]] = (),
+        *,
+        card_cid: str | None = None,
     ) -> tuple[VersionId, ExtrinsicResult]:
+        """Append a version. ``card_cid`` (the version card) is required by pallet-cmu v2
+        and dropped for the first pallet, like the accepted verdicts' reward weights. On
+        v2 a settlement of a contribution that is no longer pending is skipped, not
+        failed: see :func:`skipped_settlements` on the result."""
         result = self.submit(signer, calls.publish_version(
             model_id, expected_parent, artifact_cid, artifact_hash, recipe_hash, metrics,
-            settlements))
+            settlements, card_cid=card_cid))
         return int(result.first(PALLET, "VersionPublished").attr("version")), result
+
+    def reject_contributions(
+        self, signer: Signer, model_id: ModelId,
+        rejections: Iterable[tuple[ContributionId, RejectionReason]],
+    ) -> ExtrinsicResult:
+        """Settle rejections without publishing a version (pallet-cmu v2)."""
+        return self.submit(signer, calls.reject_contributions(model_id, rejections))
+
+    def attest_version(
+        self, signer: Signer, model_id: ModelId, version_id: VersionId,
+        outcome: AttestationOutcome, report_cid: str,
+    ) -> ExtrinsicResult:
+        """Record that ``signer`` re-derived the version and found ``outcome``; holds the
+        attestation deposit (pallet-cmu v2)."""
+        return self.submit(signer, calls.attest_version(model_id, version_id, outcome,
+                                                        report_cid))
+
+    def retire_model(self, signer: Signer, model_id: ModelId) -> ExtrinsicResult:
+        """Retire the model (owner; pallet-cmu v2)."""
+        return self.submit(signer, calls.retire_model(model_id))
 
     def set_head(self, signer: Signer, model_id: ModelId, version_id: VersionId,
                  reason: int = 0) -> ExtrinsicResult:
@@ -445,3 +538,23 @@ class CmuChain:
 
     def transfer_balance(self, signer: Signer, dest: str, amount: int) -> ExtrinsicResult:
         return self.submit(signer, calls.balances_transfer(dest, amount))
+
+
+def skipped_settlements(result: ExtrinsicResult | CallResult) -> list[ContributionId]:
+    """Contributions a ``publish_version`` or ``reject_contributions`` skipped because
+    they were no longer pending (``Cmu.SettlementSkipped``; pallet-cmu v2)."""
+    return [int(e.attr("contribution")) for e in result.find(PALLET, "SettlementSkipped")]
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _account_id(address: str) -> bytes:
+    """The 32 raw bytes of an SS58 address (for runtime API parameters)."""
+    from substrateinterface.utils.ss58 import ss58_decode
+
+    try:
+        return bytes.fromhex(ss58_decode(address))
+    except ValueError as bad:
+        raise UsageError(f"{address!r} is not an SS58 address ({bad})") from None

@@ -18,11 +18,14 @@ from cmu_client.errors import (
 )
 from cmu_client.types import (
     AccessPolicy,
+    Attestation,
+    AttestationOutcome,
     ChainEvent,
     Contribution,
     ContributionMode,
     ContributionState,
     ContributionStatus,
+    ContributorTotals,
     Metric,
     Model,
     RejectionReason,
@@ -84,13 +87,27 @@ def policy(value: Mapping[str, Any]) -> AccessPolicy:
 
 
 def slash_destination(value: Any) -> SlashDestination:
+    """Every variant; ``AcceptedContributors`` exists from pallet-cmu v2 on."""
     name, payload = variant(value)
     kind = SlashKind(name)
     return SlashDestination(kind, str(payload) if kind is SlashKind.ACCOUNT else None)
 
 
 def roles(value: Any) -> RoleSet:
+    """A role set: a bare ``RoleSet`` (the first pallet's ``Roles`` value), or the roles of
+    a v2 ``Grant {roles, owner}``."""
+    if isinstance(value, dict) and "roles" in value:
+        return RoleSet(as_int(value["roles"]))
     return RoleSet(as_int(value))
+
+
+def grant(value: Any) -> tuple[RoleSet, str | None]:
+    """A ``Roles`` entry as (roles, the owner it was granted under); the owner is None on
+    the first pallet, whose grants follow whoever owns the NFT."""
+    if isinstance(value, dict) and "roles" in value:
+        owner = value.get("owner")
+        return RoleSet(as_int(value["roles"])), None if owner is None else str(owner)
+    return RoleSet(as_int(value)), None
 
 
 def model(model_id: int, value: Mapping[str, Any], owner: str | None) -> Model:
@@ -111,6 +128,7 @@ def model(model_id: int, value: Mapping[str, Any], owner: str | None) -> Model:
         created_at=int(value["created_at"]),
         depositor=str(value["depositor"]),
         deposit=int(value["deposit"]),
+        retired=bool(value.get("retired", False)),
     )
 
 
@@ -129,6 +147,9 @@ def version(model_id: int, version_id: int, value: Mapping[str, Any]) -> Version
         contributions=tuple(int(c) for c in value["contributions"]),
         status=VersionStatus(variant(value["status"])[0]),
         deposit=int(value["deposit"]),
+        card_cid=None if value.get("card_cid") is None else as_text(value["card_cid"]),
+        matches=int(value.get("matches", 0)),
+        mismatches=int(value.get("mismatches", 0)),
     )
 
 
@@ -152,6 +173,31 @@ def contribution(model_id: int, contribution_id: int, value: Mapping[str, Any]) 
         status=contribution_status(value["status"]),
         settled_in=None if settled is None else int(settled),
         submitted_at=int(value["submitted_at"]),
+        reward_weight=int(value.get("reward_weight", 0)),
+        reward=int(value.get("reward", 0)),
+    )
+
+
+def attestation(model_id: int, version_id: int, attester: str, value: Mapping[str, Any]
+                ) -> Attestation:
+    return Attestation(
+        model=model_id,
+        version=version_id,
+        attester=attester,
+        outcome=AttestationOutcome(variant(value["outcome"])[0]),
+        report_cid=as_text(value["report_cid"]),
+        deposit=int(value["deposit"]),
+        at=int(value["at"]),
+    )
+
+
+def contributor_totals(value: Mapping[str, Any]) -> ContributorTotals:
+    return ContributorTotals(
+        accepted=int(value["accepted"]),
+        rejected=int(value["rejected"]),
+        returned=int(value["returned"]),
+        rewards=int(value["rewards"]),
+        slashed=int(value["slashed"]),
     )
 
 
@@ -169,7 +215,7 @@ def event(record: Any) -> ChainEvent:
 # --- errors ------------------------------------------------------------------------
 
 _PERMISSION = {"NotAdmin", "NotTrainer", "NotContributor", "NotContributionOwner",
-               "OnlyOwnerManagesAdmins", "NoPermission"}
+               "OnlyOwnerManagesAdmins", "NoPermission", "NotOwner"}
 
 #: What to do about each pallet-cmu error (the "what went wrong" comes from metadata).
 HINTS: Mapping[str, str] = {
@@ -197,6 +243,14 @@ HINTS: Mapping[str, str] = {
     "ZeroRows": "a contribution needs at least one data row",
     "EmptyCid": "upload the content first",
     "FundsUnavailable": "fund the account (it cannot cover the deposit)",
+    "NotOwner": "sign with the model owner's key (`cmu model show MODEL` names the owner)",
+    "ModelRetired": "the model is retired; pending contributions can still be withdrawn",
+    "AlreadyRetired": "nothing to do",
+    "ContributionsPending": "the last withdrawal of a pending contribution releases the deposit",
+    "TooManyPendingFromAccount": "wait until a trainer settles your pending contributions",
+    "AlreadyAttested": "each account attests a version once (`cmu version show MODEL VERSION`)",
+    "CannotAttestOwnVersion": "a version's trainer cannot attest it; attest with another key",
+    "NoFreeModelId": "ask the chain's root to free model ids, or retry later",
 }
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from substrateinterface.exceptions import SubstrateRequestException
 
-from cmu_client import decode
+from cmu_client import decode, features
 from cmu_client.blocks import BlockReader
 from cmu_client.calls import Call, batch_all, force_batch
 from cmu_client.connection import ChainConnection
@@ -48,9 +48,16 @@ class _InFlight:
 
 
 def compose(substrate: Any, call: Call) -> Any:
-    """A scalecodec GenericCall for ``call`` against the live metadata."""
+    """A scalecodec GenericCall for ``call`` against the live metadata; calls built for
+    pallet-cmu v2 are adapted to (or refused by) an older runtime first
+    (:func:`cmu_client.features.adapt`)."""
+    call = features.adapt(call, features.detect(substrate))
+    return _compose(substrate, call)
+
+
+def _compose(substrate: Any, call: Call) -> Any:
     if call.nested:
-        inner = [compose(substrate, c).value for c in call.nested]
+        inner = [_compose(substrate, c).value for c in call.nested]
         return substrate.compose_call(call.pallet, call.function, {"calls": inner})
     return substrate.compose_call(call.pallet, call.function, dict(call.args))
 
@@ -125,6 +132,11 @@ class Submitter:
             nonce = self._take_nonce()
             try:
                 return nonce, self._send(call, nonce)
+            except CmuError:
+                # Refused before it was sent (e.g. a call this runtime lacks): the nonce
+                # was not used, so the next call must not skip it.
+                self.reset_nonce()
+                raise
             except SubstrateRequestException as exc:
                 error = exc.args[0] if exc.args else exc
                 rejected = _pool_error(error)

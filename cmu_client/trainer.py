@@ -42,6 +42,9 @@ class FirstVersion:
     artifact: StoredObject
     recipe_hash: bytes
     metrics: tuple[Metric, ...]
+    #: The version card as pinned; pallet-cmu v2 records its CID (and needs one), the first
+    #: pallet has no field for it.
+    card: StoredObject | None = None
 
 
 class FirstVersionTrainer(Protocol):

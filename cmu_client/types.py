@@ -99,6 +99,9 @@ class SlashKind(enum.Enum):
     MODEL_OWNER = "ModelOwner"
     BURN = "Burn"
     ACCOUNT = "Account"
+    #: Shared among the accepted contributors of the version that rejected the data, pro
+    #: rata to their reward weights (pallet-cmu v2, issue 8).
+    ACCEPTED_CONTRIBUTORS = "AcceptedContributors"
 
 
 @dataclass(frozen=True)
@@ -159,24 +162,39 @@ class RejectionReason(enum.Enum):
     DUPLICATE = "Duplicate"
 
 
+#: Largest reward weight (``RewardWeight`` is a u32).
+MAX_REWARD_WEIGHT = 2**32 - 1
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """A trainer's decision on one contribution."""
+    """A trainer's decision on one contribution.
+
+    ``weight`` is the reward weight of an accepted contribution (its measured improvement;
+    slashed deposits are shared pro rata to it under ``AcceptedContributors``). Runtimes
+    before pallet-cmu v2 take no weight; it is dropped for them when the call is composed
+    (:mod:`cmu_client.features`).
+    """
 
     accepted: bool
     reason: RejectionReason | None = None
+    weight: int = 0
 
     @classmethod
-    def accept(cls) -> Verdict:
-        return cls(True)
+    def accept(cls, weight: int = 0) -> Verdict:
+        if not isinstance(weight, int) or not 0 <= weight <= MAX_REWARD_WEIGHT:
+            raise UsageError(f"reward weight {weight!r} is not a u32")
+        return cls(True, None, weight)
 
     @classmethod
     def reject(cls, reason: RejectionReason) -> Verdict:
         return cls(False, reason)
 
-    def to_scale(self) -> str | dict[str, str]:
+    def to_scale(self) -> str | dict[str, Any]:
+        # A weightless "Accept" is what the first pallet takes; the composer turns it into
+        # Accept(0) for pallet-cmu v2 (cmu_client.features.adapt).
         if self.accepted:
-            return "Accept"
+            return {"Accept": self.weight} if self.weight else "Accept"
         assert self.reason is not None
         return {"Reject": self.reason.value}
 
@@ -217,6 +235,9 @@ class Model:
     created_at: int
     depositor: str
     deposit: int
+    #: Retired (by its owner, or its NFT was burned): no new versions or contributions.
+    #: Always False on runtimes before pallet-cmu v2.
+    retired: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,9 +256,21 @@ class Version:
     contributions: tuple[ContributionId, ...]
     status: VersionStatus
     deposit: int
+    #: The version card's CID (None on runtimes before pallet-cmu v2, which have no field
+    #: for it).
+    card_cid: str | None = None
+    #: Accounts that re-derived the version and attested a bit-for-bit match / a mismatch
+    #: (0 on runtimes before pallet-cmu v2).
+    matches: int = 0
+    mismatches: int = 0
 
     def metric(self, key: str) -> Metric | None:
         return next((m for m in self.metrics if m.key == key), None)
+
+    def attestation_label(self) -> str:
+        """``verified by N accounts, disputed by M`` (people, not machines)."""
+        accounts = "account" if self.matches == 1 else "accounts"
+        return f"verified by {self.matches} {accounts}, disputed by {self.mismatches}"
 
 
 @dataclass(frozen=True)
@@ -254,6 +287,45 @@ class Contribution:
     status: ContributionStatus
     settled_in: VersionId | None
     submitted_at: int
+    #: The trainer's reward weight, once accepted (0 on runtimes before pallet-cmu v2).
+    reward_weight: int = 0
+    #: Slashed deposits of other contributions paid to this one's contributor.
+    reward: int = 0
+
+
+class AttestationOutcome(enum.Enum):
+    """What re-deriving a version found (pallet ``AttestationOutcome``)."""
+
+    MATCH = "Match"
+    MISMATCH = "Mismatch"
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """One account's attestation of one version (``AttestationRecord``)."""
+
+    model: ModelId
+    version: VersionId
+    attester: str
+    outcome: AttestationOutcome
+    report_cid: str
+    deposit: int
+    at: int
+
+
+@dataclass(frozen=True)
+class ContributorTotals:
+    """An account's track record as a contributor across every model
+    (``ContributorTotals``, read with the runtime API ``CmuApi.contributor_totals``)."""
+
+    accepted: int = 0
+    rejected: int = 0
+    #: Deposits released on acceptance.
+    returned: int = 0
+    #: Rewards received from other contributors' slashed deposits.
+    rewards: int = 0
+    #: Deposits slashed on rejection.
+    slashed: int = 0
 
 
 @dataclass(frozen=True)

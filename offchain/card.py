@@ -63,6 +63,9 @@ class CardDocument(msgspec.Struct):
     decision: DecisionRule
     feature_importances: dict[str, dict[str, float]]
     settlements: list[SettlementEntry]
+    #: Reward weight of each accepted contribution (by id), as passed to publish_version:
+    #: its marginal gain on the decision metric, in millionths (offchain/decide.py).
+    reward_weights: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class VersionCard:
             settlements=[
                 SettlementEntry(d.contribution, d.label, d.detail) for d in self.settlements
             ],
+            reward_weights={str(d.contribution): d.weight for d in self.settlements if d.accepted},
         )
 
     def to_json_obj(self) -> dict[str, Any]:

@@ -54,6 +54,9 @@ class RoundCheckpoint(msgspec.Struct, frozen=True):
     artifact_cid: str | None = None
     recipe_cid: str | None = None
     card_cid: str | None = None
+    #: (contribution, reward weight) of each accepted contribution; older checkpoints
+    #: have none (weight 0).
+    weights: tuple[tuple[int, int], ...] = ()
 
     def advance(self, stage: Stage, **changes: Any) -> RoundCheckpoint:
         if stage < self.stage:

@@ -116,6 +116,13 @@ def register(subparsers: Commands) -> None:
     )
     verify.add_argument("model", type=_ID)
     verify.add_argument("version", type=_ID)
+    verify.add_argument(
+        "--attest",
+        action="store_true",
+        help="record the outcome on chain (attest_version, with --key; pallet-cmu v2): the "
+        "report is pinned in IPFS and the attestation deposit held",
+    )
+    add_key_argument(verify)
     add_json_argument(verify)
     verify.set_defaults(handler=cmd_verify)
 
@@ -199,18 +206,40 @@ def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     from cmu_client.ipfs import IpfsStore
     from offchain.inputs import Inputs
-    from offchain.verify import verify_version
+    from offchain.verify import Attested, VerifyReport, attest, verify_version
 
     chain = ctx.chain()
+    signer = None
+    if args.attest:
+        # Refuse before the (long) re-derivation when the attestation cannot be recorded.
+        chain.features().require("attestations", "cmu verify --attest")
+        signer = ctx.signer()
+        already = chain.attestation(args.model, args.version, signer.ss58_address)
+        if already is not None:
+            raise chain.pallet_error("AlreadyAttested")
 
-    async def run() -> Any:
+    async def run() -> tuple[VerifyReport, Attested | None]:
         async with IpfsStore(ctx.ipfs_settings()) as store:
             with ctx.output.status(f"re-deriving model {args.model} version {args.version}"):
-                return await verify_version(chain, Inputs(store), args.model, args.version)
+                report = await verify_version(chain, Inputs(store), args.model, args.version)
+            attested = None
+            if signer is not None:
+                with ctx.output.status(f"attesting {report.outcome.value}"):
+                    attested = await attest(chain, store, signer, report)
+            return report, attested
 
-    report = ctx.run(run())
+    report, attested = ctx.run(run())
     if ctx.json:
-        ctx.output.json({**jsonable(report), "matches": report.matches})
+        out = {**jsonable(report), "matches": report.matches}
+        if attested is not None:
+            out["attestation"] = {
+                "outcome": report.outcome.value,
+                "report_cid": attested.report.cid,
+                "block": attested.result.block_number,
+                "verified_by": attested.matches,
+                "disputed_by": attested.mismatches,
+            }
+        ctx.output.json(out)
         return 0 if report.matches else 1
     table = Table(
         title=f"verify model {args.model} version {args.version}",
@@ -226,6 +255,12 @@ def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
     ctx.output.out.print(table)
     for line in report.differences:
         ctx.output.out.print(f"  [red]•[/red] {line}", highlight=False)
+    if attested is not None:
+        ctx.output.note(
+            f"attested {report.outcome.value} in block #{attested.result.block_number} "
+            f"(report {attested.report.cid}): verified by {attested.matches} account(s), "
+            f"disputed by {attested.mismatches}"
+        )
     if report.matches:
         ctx.output.done(
             f"v{args.version} re-derived bit for bit (sha2-256 {report.onchain_sha256[:16]}...)"

@@ -6,6 +6,17 @@ judged greedily in contribution order: a contribution is accepted when the model
 with it (and the ones accepted before it in this round) is not worse on the validation
 metric than the model without it, beyond the spec's tolerance. The final artifact is the
 model trained on exactly the accepted data, which is what the recipe records.
+
+Each accepted contribution gets a **reward weight**: its marginal gain on the acceptance
+metric, the improvement of the model with it over the model it was judged against (the
+round's parent plus the contributions accepted before it in this round), in millionths of
+the metric's units, rounded to the nearest integer, floored at 0 (an accepted contribution
+that made the metric slightly worse within the tolerance gets 0) and capped at the u32
+maximum. The weights of a round add up to the round's total gain over the parent, so they
+split it without double counting. Training and evaluation are deterministic, so anyone who
+re-runs the round gets the same weights. Under the slash destination
+``AcceptedContributors`` pallet-cmu v2 shares the version's slashed deposits pro rata to
+them.
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ from dataclasses import dataclass
 
 from cmu_client.dataset import Dataset
 from cmu_client.spec import Acceptance
-from cmu_client.types import RejectionReason, Verdict
+from cmu_client.types import MAX_REWARD_WEIGHT, RejectionReason, Verdict
 from offchain.evaluate import Evaluation
 from offchain.recipe import DataRef
 
@@ -29,8 +40,13 @@ class Decision:
     detail: str
 
     @classmethod
-    def accept(cls, contribution: int, detail: str) -> Decision:
-        return cls(contribution, Verdict.accept(), detail)
+    def accept(cls, contribution: int, detail: str, weight: int = 0) -> Decision:
+        return cls(contribution, Verdict.accept(weight), detail)
+
+    @property
+    def weight(self) -> int:
+        """The reward weight (accepted decisions; 0 otherwise)."""
+        return self.verdict.weight
 
     @classmethod
     def reject(cls, contribution: int, reason: RejectionReason, detail: str) -> Decision:
@@ -71,6 +87,17 @@ class Selection:
     accepted: tuple[Candidate, ...]
     artifact: bytes | None
     evaluation: Evaluation
+
+
+#: Reward weights count millionths of the acceptance metric's units.
+WEIGHT_SCALE = 1_000_000
+
+
+def reward_weight(acceptance: Acceptance, with_data: float, without_data: float) -> int:
+    """The reward weight of an accepted contribution: its gain on the acceptance metric over
+    the model without it, in millionths, floored at 0 and capped at the u32 maximum."""
+    gain = -acceptance.worse_by(with_data, without_data)
+    return max(0, min(MAX_REWARD_WEIGHT, round(gain * WEIGHT_SCALE)))
 
 
 def find_duplicates(
@@ -125,7 +152,10 @@ def select(
                 candidate.contribution, RejectionReason.HARMS_METRIC, f"worse: {change}"
             )
         else:
-            decision = Decision.accept(candidate.contribution, change)
+            weight = reward_weight(acceptance, after, before)
+            decision = Decision.accept(
+                candidate.contribution, f"{change}, reward weight {weight}", weight
+            )
             accepted.append(candidate)
             current_eval = candidate_eval
             current_artifact = artifact

@@ -91,8 +91,10 @@ def _money(info: ChainInfo, value: int) -> str:
 def render(snapshot: Snapshot) -> RenderableType:
     """The whole screen for one snapshot."""
     parts: list[RenderableType] = [_models_table(snapshot)]
+    # pallet-cmu v2 (it has an attestation deposit) counts attestations per version.
+    attested = snapshot.info.attestation_deposit is not None
     for view in snapshot.views:
-        parts.append(_lineage_table(view))
+        parts.append(_lineage_table(view, attested))
         parts.append(_contributions_table(view, snapshot.info))
     if snapshot.events:
         parts.append(_events_panel(snapshot.events))
@@ -119,7 +121,7 @@ def _models_table(snapshot: Snapshot) -> Table:
     return table
 
 
-def _lineage_table(view: ModelView) -> Table:
+def _lineage_table(view: ModelView, attested: bool = False) -> Table:
     table = Table(
         title=f"Model {view.model.id} lineage (head first)",
         title_justify="left",
@@ -130,7 +132,8 @@ def _lineage_table(view: ModelView) -> Table:
         for metric in version.metrics:
             if metric.key not in keys:
                 keys.append(metric.key)
-    for column in ("version", "parent", "block", "trainer", *keys, "accepted", "status"):
+    extra = ("verified",) if attested else ()
+    for column in ("version", "parent", "block", "trainer", *keys, "accepted", *extra, "status"):
         table.add_column(column)
     for version in view.lineage:
         values = {m.key: f"{m.as_float:.4f}" for m in version.metrics}
@@ -142,6 +145,7 @@ def _lineage_table(view: ModelView) -> Table:
             _short(version.trainer),
             *(values.get(k, "-") for k in keys),
             ", ".join(f"#{c}" for c in version.contributions) or "-",
+            *((f"by {version.matches}, disputed by {version.mismatches}",) if attested else ()),
             version.status.value,
         )
     return table

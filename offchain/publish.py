@@ -104,6 +104,7 @@ async def train_first_version(request: FirstVersionRequest) -> FirstVersion:
         artifact=uploaded.artifact,
         recipe_hash=uploaded.recipe.sha256,
         metrics=tuple(prepared.metrics),
+        card=uploaded.card,
     )
 
 
@@ -145,5 +146,6 @@ async def create_model_with_first_version(
         first.artifact.sha256,
         first.recipe_hash,
         list(first.metrics),
+        card_cid=None if first.card is None else first.card.cid,
     )
     return model_id, first

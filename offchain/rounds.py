@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from cmu_client import history
-from cmu_client.chain import CmuChain
+from cmu_client.chain import CmuChain, skipped_settlements
 from cmu_client.errors import ChainError, StaleParentError
 from cmu_client.keys import Signer
 from cmu_client.spec import ModelSpec, UpdateMode
@@ -76,6 +77,9 @@ class RoundResult:
     detail: str = ""
     #: The version card's CID (published rounds of this run only).
     card_cid: str | None = None
+    #: Settlements pallet-cmu v2 skipped because the contribution was no longer pending
+    #: (withdrawn while the round ran); they are not in the version's contribution list.
+    skipped: tuple[int, ...] = ()
 
 
 class RoundRunner:
@@ -328,6 +332,7 @@ class RoundRunner:
             card_text=card.to_bytes().decode("utf-8"),
             metrics=tuple((m.key, m.value) for m in prepared.metrics),
             settlements=tuple((d.contribution, d.label) for d in prepared.decisions),
+            weights=tuple((d.contribution, d.weight) for d in prepared.decisions if d.accepted),
         )
         self.checkpoints.save(trained)
         crash_point("after-train")
@@ -439,7 +444,10 @@ class RoundRunner:
             checkpoint.recipe_sha256,
         )
         assert artifact_cid and artifact_hash and recipe_hash, "publishing needs an upload"
-        settlements = [(c, _verdict(label)) for c, label in checkpoint.settlements]
+        weights = dict(checkpoint.weights)
+        settlements = [
+            (c, _verdict(label, weights.get(c, 0))) for c, label in checkpoint.settlements
+        ]
         metrics = [Metric(k, v) for k, v in checkpoint.metrics]
         await hold_point("before-submit")
         if checkpoint.stage is not Stage.SUBMITTED:
@@ -449,7 +457,7 @@ class RoundRunner:
         try:
             with watch.phase("chain"):
                 version_id, result = await self._chain(
-                    self.chain.publish_version,
+                    functools.partial(self.chain.publish_version, card_cid=checkpoint.card_cid),
                     self.signer,
                     model_id,
                     checkpoint.parent,
@@ -480,6 +488,8 @@ class RoundRunner:
                 detail=f"head moved to v{latest.head}",
             )
         except ChainError as refused:
+            # The first pallet fails the whole version when a contribution was withdrawn
+            # meanwhile (ContributionNotPending); v2 skips it (see below).
             if refused.name in ("ContributionNotPending", "UnknownContribution"):
                 self.checkpoints.clear(model_id)
                 log.info("model %d: %s; planning again", model_id, refused.name)
@@ -497,12 +507,34 @@ class RoundRunner:
             result.block_number,
             result.fee,
         )
-        return self._published(model_id, version_id, checkpoint, watch)
+        skipped = tuple(skipped_settlements(result))
+        if skipped:
+            # pallet-cmu v2: a contributor withdrew while the round ran. The version landed
+            # without those settlements; a withdrawn contribution that was accepted is in
+            # the artifact (the recipe names it) but not in the version's list, and
+            # `cmu verify` accepts exactly that case.
+            log.warning(
+                "model %d: v%d skipped contribution(s) %s: no longer pending (withdrawn)",
+                model_id,
+                version_id,
+                ", ".join(f"#{c}" for c in skipped),
+            )
+        return self._published(model_id, version_id, checkpoint, watch, skipped)
 
     def _published(
-        self, model_id: int, version_id: int, checkpoint: RoundCheckpoint, watch: Stopwatch
+        self,
+        model_id: int,
+        version_id: int,
+        checkpoint: RoundCheckpoint,
+        watch: Stopwatch,
+        skipped: tuple[int, ...] = (),
     ) -> RoundResult:
-        decisions = tuple(Decision(c, _verdict(label), "") for c, label in checkpoint.settlements)
+        weights = dict(checkpoint.weights)
+        decisions = tuple(
+            Decision(c, _verdict(label, weights.get(c, 0)), "")
+            for c, label in checkpoint.settlements
+            if c not in skipped
+        )
         return RoundResult(
             model_id,
             Outcome.PUBLISHED,
@@ -510,6 +542,7 @@ class RoundRunner:
             decisions,
             timings=dict(watch.seconds),
             card_cid=checkpoint.card_cid,
+            skipped=skipped,
         )
 
 
@@ -517,8 +550,8 @@ class _Replan(Exception):
     """The round's local state cannot be used; start the round over."""
 
 
-def _verdict(label: str) -> Verdict:
+def _verdict(label: str, weight: int = 0) -> Verdict:
     if label == "Accept":
-        return Verdict.accept()
+        return Verdict.accept(weight)
     reason = label.removeprefix("Reject(").removesuffix(")")
     return Verdict.reject(RejectionReason(reason))

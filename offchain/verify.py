@@ -6,6 +6,11 @@ hash, every data set against the hash in the recipe and, for contributions, on c
 the artifact is trained again with the same settings, and its sha2-256 is compared with
 the on-chain ``artifact_hash``. The metrics are recomputed too. When the bytes differ, the
 report says where: tree counts, parameters, the first differing line.
+
+With pallet-cmu v2 the outcome can be recorded on chain (:func:`attest`): the report is
+pinned in IPFS as canonical JSON and ``attest_version(model, version, Match | Mismatch,
+report_cid)`` holds the attestation deposit; the version then counts who verified it and
+who disputed it.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from dataclasses import dataclass, field
 
 from cmu_client import history
 from cmu_client.chain import CmuChain
+from cmu_client.documents import canonical_json
 from cmu_client.errors import CmuError, HashMismatchError
-from cmu_client.types import Version
+from cmu_client.ipfs import IpfsStore, StoredObject
+from cmu_client.keys import Signer
+from cmu_client.types import AttestationOutcome, ContributionState, ExtrinsicResult, Version
 from offchain.evaluate import evaluate
 from offchain.inputs import Inputs
 from offchain.recipe import Recipe
@@ -53,6 +61,51 @@ class VerifyReport:
     def check(self, name: str, ok: bool, detail: str) -> bool:
         self.checks.append(Check(name, ok, detail))
         return ok
+
+    @property
+    def outcome(self) -> AttestationOutcome:
+        return AttestationOutcome.MATCH if self.matches else AttestationOutcome.MISMATCH
+
+    def document(self) -> bytes:
+        """The report as stored for an attestation (``cmu-verify-report/1``, canonical
+        JSON)."""
+        return canonical_json(
+            {
+                "format": REPORT_FORMAT,
+                "model": self.model,
+                "version": self.version,
+                "outcome": self.outcome.value,
+                "onchain_sha256": self.onchain_sha256,
+                "derived_sha256": self.derived_sha256,
+                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+                "differences": list(self.differences),
+            }
+        )
+
+
+REPORT_FORMAT = "cmu-verify-report/1"
+
+
+@dataclass(frozen=True)
+class Attested:
+    """An attestation recorded on chain."""
+
+    report: StoredObject
+    result: ExtrinsicResult
+    matches: int
+    mismatches: int
+
+
+async def attest(
+    chain: CmuChain, store: IpfsStore, signer: Signer, report: VerifyReport
+) -> Attested:
+    """Pin the report and record its outcome with ``attest_version`` (pallet-cmu v2)."""
+    stored = await store.put(report.document())
+    result = await asyncio.to_thread(
+        chain.attest_version, signer, report.model, report.version, report.outcome, stored.cid
+    )
+    event = result.first("Cmu", "VersionAttested")
+    return Attested(stored, result, int(event.attr("matches")), int(event.attr("mismatches")))
 
 
 async def verify_version(chain: CmuChain, inputs: Inputs, model: int, version: int) -> VerifyReport:
@@ -133,15 +186,25 @@ async def _check_lineage(
     listed = set(record.contributions)
     # A retrain recipe also lists the data earlier versions accepted.
     same_set = listed <= used if recipe.mode == "retrain" else listed == used
-    ok &= report.check(
-        "contributions",
-        same_set,
-        f"chain lists {sorted(listed)}, recipe uses {sorted(used)}",
+    detail = f"chain lists {sorted(listed)}, recipe uses {sorted(used)}"
+    found = await asyncio.to_thread(
+        history.read_contributions, chain, record.model, sorted(listed | used)
     )
-    if listed:
-        found = await asyncio.to_thread(
-            history.read_contributions, chain, record.model, sorted(listed)
-        )
+    if not same_set and recipe.mode != "retrain" and listed <= used:
+        # pallet-cmu v2 skips a settlement whose contribution was withdrawn before the
+        # version landed: its data is in the artifact but not in the version's list.
+        withdrawn = {
+            c
+            for c in used - listed
+            if c in found
+            and found[c].status.state is ContributionState.WITHDRAWN
+            and found[c].settled_in is None
+        }
+        if withdrawn == used - listed:
+            same_set = True
+            detail += f" ({sorted(withdrawn)} withdrawn before the version landed)"
+    ok &= report.check("contributions", same_set, detail)
+    if found:
         by_id = {d.contribution: d for d in recipe.data if d.contribution is not None}
         mismatched = [
             cid

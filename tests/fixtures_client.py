@@ -237,9 +237,10 @@ def client_artifacts(client_ipfs: IpfsSettings) -> list[StoredObject]:
 
 def publish(chain: CmuChain, signer: Signer, model: ModelId, parent: int | None,
             artifact: StoredObject, settlements: Any = (), auc: float = 0.75) -> int:
+    # pallet-cmu v2 needs a version card CID (the first pallet drops it): any pinned CID.
     version, result = chain.publish_version(
         signer, model, parent, artifact.cid, artifact.sha256, sha(b"recipe" + artifact.sha256),
-        [Metric.from_float("val_auc", auc)], settlements)
+        [Metric.from_float("val_auc", auc)], settlements, card_cid=artifact.cid)
     assert result.success
     return version
 

@@ -16,7 +16,15 @@ from cmu_client.keys import Signer
 from cmu_client.output import amount
 from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
 from cmu_client.spec import MAX_SPEC_BYTES, ModelSpec, parse_spec
-from cmu_client.types import ContributionMode, ContributionState, Model, RoleSet
+from cmu_client.types import (
+    ContributionMode,
+    ContributionState,
+    Model,
+    RejectionReason,
+    RoleSet,
+)
+
+_REASONS = {r.value.lower(): r for r in RejectionReason}
 
 
 def register(subparsers: Commands) -> None:
@@ -68,6 +76,25 @@ def register(subparsers: Commands) -> None:
     add_key_argument(withdraw)
     add_json_argument(withdraw)
     withdraw.set_defaults(handler=cmd_withdraw)
+
+    reject = sub.add_parser(
+        "reject", help="reject pending contributions without publishing a version (Trainer; "
+                       "pallet-cmu v2)")
+    reject.add_argument("model", type=model_id)
+    reject.add_argument("contributions", type=model_id, nargs="+", metavar="ID")
+    reject.add_argument("--reason", required=True, choices=sorted(_REASONS),
+                        help="the rejection reason recorded on chain")
+    add_key_argument(reject)
+    add_json_argument(reject)
+    reject.set_defaults(handler=cmd_reject)
+
+    totals = sub.add_parser(
+        "totals", help="an account's track record as a contributor across every model "
+                       "(pallet-cmu v2)")
+    totals.add_argument("address", nargs="?", help="the account (default: --key's)")
+    add_key_argument(totals)
+    add_json_argument(totals)
+    totals.set_defaults(handler=cmd_totals)
 
 
 async def _model_spec(ctx: CommandContext, store: IpfsStore, model: Model) -> ModelSpec:
@@ -242,6 +269,49 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
         ("sha256", hash_text(item.data_hash)),
         ("deposit", amount(item.deposit, info.token_decimals, info.token_symbol)),
         ("submitted at block", item.submitted_at),
+        *([("reward weight", item.reward_weight),
+           ("reward", amount(item.reward, info.token_decimals, info.token_symbol))]
+          if item.status.state is ContributionState.ACCEPTED
+          and chain.features().rewards else []),
+    ])
+    return 0
+
+
+def cmd_reject(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from cmu_client.chain import skipped_settlements
+
+    reason = _REASONS[args.reason]
+    result = ctx.chain().reject_contributions(
+        ctx.signer(), args.model, [(c, reason) for c in args.contributions])
+    skipped = skipped_settlements(result)
+    rejected = [c for c in args.contributions if c not in skipped]
+    text = f"model {args.model}: rejected {', '.join(f'#{c}' for c in rejected) or 'none'}"
+    if skipped:
+        text += f"; skipped {', '.join(f'#{c}' for c in skipped)} (no longer pending)"
+    ctx.output.result(result, text)
+    return 0
+
+
+def cmd_totals(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from cmu_client.commands.common import check_address
+
+    address = check_address(args.address) if args.address else ctx.signer().ss58_address
+    chain = ctx.chain()
+    totals = chain.contributor_totals(address)
+    if ctx.json:
+        ctx.output.json({"address": address, "totals": totals})
+        return 0
+    info = chain.info()
+
+    def money(value: int) -> str:
+        return amount(value, info.token_decimals, info.token_symbol)
+
+    ctx.output.fields(f"contributor {address}", [
+        ("accepted", totals.accepted),
+        ("rejected", totals.rejected),
+        ("deposits returned", money(totals.returned)),
+        ("rewards received", money(totals.rewards)),
+        ("deposits slashed", money(totals.slashed)),
     ])
     return 0
 

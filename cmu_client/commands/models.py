@@ -30,6 +30,8 @@ from cmu_client.types import (
     AccessPolicy,
     ContributionMode,
     Model,
+    SlashDestination,
+    SlashKind,
     Version,
     Visibility,
 )
@@ -79,6 +81,26 @@ def register(subparsers: Commands) -> None:
         add_key_argument(p)
         add_json_argument(p)
         p.set_defaults(handler=handler)
+
+    slash = sub.add_parser(
+        "slash-destination",
+        help="where rejected contributions' deposits go (owner only)",
+        description="owner: the model's owner; burn: destroyed; contributors: shared among "
+                    "the accepted contributors of the version that rejected them, by reward "
+                    "weight (pallet-cmu v2); or an account address.")
+    slash.add_argument("model", type=model_id)
+    slash.add_argument("destination", help="owner, burn, contributors or an address")
+    add_key_argument(slash)
+    add_json_argument(slash)
+    slash.set_defaults(handler=cmd_slash_destination)
+
+    retire = sub.add_parser(
+        "retire", help="stop the model for good: no new versions or contributions (owner; "
+                       "pallet-cmu v2)")
+    retire.add_argument("model", type=model_id)
+    add_key_argument(retire)
+    add_json_argument(retire)
+    retire.set_defaults(handler=cmd_retire)
 
     policy = sub.add_parser("policy", help="set who may read and who may contribute")
     policy.add_argument("model", type=model_id)
@@ -205,7 +227,8 @@ async def _create(
                 first: FirstVersion = await trainer(request)
             version, _ = chain.publish_version(
                 signer, model, None, first.artifact.cid, first.artifact.sha256,
-                first.recipe_hash, first.metrics)
+                first.recipe_hash, first.metrics,
+                card_cid=None if first.card is None else first.card.cid)
         except CmuError as exc:
             # The model exists on chain now; say so, so that nobody creates it twice.
             raise CmuError(
@@ -215,6 +238,8 @@ async def _create(
         ctx.output.done(f"published version {version} ({first.artifact.cid})")
         summary["version"] = version
         summary["artifact_cid"] = first.artifact.cid
+        if first.card is not None:
+            summary["card_cid"] = first.card.cid
         summary["metrics"] = {m.key: m.as_float for m in first.metrics}
         return summary
 
@@ -271,6 +296,7 @@ def _model_pairs(model: Model, head: Version | None, symbol: str, decimals: int
         ("versions", model.version_count),
         ("contributions", f"{model.contribution_count} ({model.pending_contributions} pending)"),
         ("frozen", "yes" if model.frozen else "no"),
+        ("retired", "yes" if model.retired else "no"),
         ("visibility", model.policy.visibility.value),
         ("contributions from", model.policy.contributions.value),
         ("slash destination", model.slash_destination.label()),
@@ -356,3 +382,25 @@ def cmd_policy(args: argparse.Namespace, ctx: CommandContext) -> int:
     result = ctx.chain().set_access_policy(ctx.signer(), args.model, policy)
     return _report(ctx, f"model {args.model}: {policy.visibility.value} / "
                         f"{policy.contributions.value}", result)
+
+
+_SLASH_KINDS = {"owner": SlashKind.MODEL_OWNER, "burn": SlashKind.BURN,
+                "contributors": SlashKind.ACCEPTED_CONTRIBUTORS}
+
+
+def cmd_slash_destination(args: argparse.Namespace, ctx: CommandContext) -> int:
+    text = args.destination.strip()
+    kind = _SLASH_KINDS.get(text.lower())
+    destination = (SlashDestination(kind) if kind is not None
+                   else SlashDestination(SlashKind.ACCOUNT, check_address(text)))
+    result = ctx.chain().set_slash_destination(ctx.signer(), args.model, destination)
+    return _report(ctx, f"model {args.model}: rejected deposits go to {destination.label()}",
+                   result)
+
+
+def cmd_retire(args: argparse.Namespace, ctx: CommandContext) -> int:
+    result = ctx.chain().retire_model(ctx.signer(), args.model)
+    released = result.find("Cmu", "ModelDepositReleased")
+    tail = "; model deposit released" if released else (
+        "; the model deposit is released when the last pending contribution is withdrawn")
+    return _report(ctx, f"model {args.model} retired{tail}", result)

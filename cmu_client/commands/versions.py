@@ -8,7 +8,7 @@ from cmu_client import history
 from cmu_client.commands.common import metrics_text, model_id, version_label
 from cmu_client.output import amount
 from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
-from cmu_client.types import Version
+from cmu_client.types import AttestationOutcome, Version
 
 
 def register(subparsers: Commands) -> None:
@@ -30,6 +30,26 @@ def register(subparsers: Commands) -> None:
     show.add_argument("version", type=model_id)
     add_json_argument(show)
     show.set_defaults(handler=cmd_show)
+
+    attestations = sub.add_parser(
+        "attestations", help="who re-derived a version and what they found (pallet-cmu v2)")
+    attestations.add_argument("model", type=model_id)
+    attestations.add_argument("version", type=model_id)
+    add_json_argument(attestations)
+    attestations.set_defaults(handler=cmd_attestations)
+
+    attest = sub.add_parser(
+        "attest",
+        help="record a re-derivation's outcome on chain (`cmu verify --attest` does it "
+             "after verifying; pallet-cmu v2)")
+    attest.add_argument("model", type=model_id)
+    attest.add_argument("version", type=model_id)
+    attest.add_argument("outcome", choices=["match", "mismatch"])
+    attest.add_argument("--report-cid", required=True,
+                        help="CID of the verification report in IPFS")
+    add_key_argument(attest)
+    add_json_argument(attest)
+    attest.set_defaults(handler=cmd_attest)
 
     head = sub.add_parser("set-head", help="move the head to a version (rollback/forward)")
     head.add_argument("model", type=model_id)
@@ -66,11 +86,19 @@ def cmd_list(args: argparse.Namespace, ctx: CommandContext) -> int:
         ctx.output.note(f"model {args.model} has no versions yet")
         return 0
     title = f"model {args.model}: " + ("every version" if args.all else "lineage, newest first")
-    ctx.output.table(title, ["version", "parent", "metrics", "accepted", "trainer", "block",
-                             "artifact"],
-                     [(version_label(model, v), None if v.parent is None else f"v{v.parent}",
-                       metrics_text(v), len(v.contributions), v.trainer, v.created_at,
-                       v.artifact_cid) for v in versions])
+    attested = chain.features().attestations
+    columns = ["version", "parent", "metrics", "accepted", "trainer", "block", "artifact"]
+    if attested:
+        columns.insert(4, "verified / disputed")
+    rows = []
+    for v in versions:
+        row: list[object] = [version_label(model, v), None if v.parent is None else f"v{v.parent}",
+                             metrics_text(v), len(v.contributions), v.trainer, v.created_at,
+                             v.artifact_cid]
+        if attested:
+            row.insert(4, f"{v.matches} / {v.mismatches}")
+        rows.append(tuple(row))
+    ctx.output.table(title, columns, rows)
     return 0
 
 
@@ -78,11 +106,13 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
     chain = ctx.chain()
     model = chain.model(args.model)
     v = chain.version(args.model, args.version)
+    attested = chain.features().attestations
     if ctx.json:
-        ctx.output.json({"version": v, "is_head": model.head == v.id})
+        ctx.output.json({"version": v, "is_head": model.head == v.id,
+                         "attestations_supported": attested})
         return 0
     info = chain.info()
-    ctx.output.fields(f"model {v.model} {version_label(model, v)}", [
+    pairs: list[tuple[str, object]] = [
         ("parent", None if v.parent is None else f"v{v.parent}"),
         ("status", v.status.value),
         ("metrics", metrics_text(v)),
@@ -90,10 +120,46 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
         ("artifact", v.artifact_cid),
         ("artifact sha256", v.artifact_hash.hex()),
         ("recipe sha256", v.recipe_hash.hex()),
+    ]
+    if v.card_cid is not None:
+        pairs.append(("version card", v.card_cid))
+    pairs += [
         ("trainer", v.trainer),
         ("block", v.created_at),
         ("deposit", amount(v.deposit, info.token_decimals, info.token_symbol)),
-    ])
+        ("attestations", v.attestation_label() if attested
+         else "not recorded by this runtime (pallet-cmu before v2)"),
+    ]
+    ctx.output.fields(f"model {v.model} {version_label(model, v)}", pairs)
+    return 0
+
+
+def cmd_attestations(args: argparse.Namespace, ctx: CommandContext) -> int:
+    chain = ctx.chain()
+    v = chain.version(args.model, args.version)
+    chain.features().require("attestations", "listing attestations")
+    found = chain.attestations(args.model, args.version)
+    if ctx.json:
+        ctx.output.json({"matches": v.matches, "mismatches": v.mismatches,
+                         "attestations": found})
+        return 0
+    ctx.output.note(f"model {args.model} v{args.version}: {v.attestation_label()}")
+    if found:
+        ctx.output.table(f"model {args.model} v{args.version} attestations",
+                         ["attester", "outcome", "report", "block"],
+                         [(a.attester, a.outcome.value, a.report_cid, a.at) for a in found])
+    return 0
+
+
+def cmd_attest(args: argparse.Namespace, ctx: CommandContext) -> int:
+    outcome = AttestationOutcome.MATCH if args.outcome == "match" else \
+        AttestationOutcome.MISMATCH
+    chain = ctx.chain()
+    result = chain.attest_version(ctx.signer(), args.model, args.version, outcome,
+                                  args.report_cid)
+    v = chain.version(args.model, args.version)
+    ctx.output.result(result, f"model {args.model} v{args.version} attested "
+                              f"{outcome.value}: {v.attestation_label()}")
     return 0
 
 

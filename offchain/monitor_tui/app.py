@@ -233,7 +233,9 @@ class MonitorApp(App[None]):
 
     def _fill_versions(self, state: ModelState, width: int) -> None:
         table = self.query_one("#versions-table", DataTable)
-        columns = view.version_columns(width, state.metric_keys())
+        info = self.feed.info
+        attested = info is not None and info.attestation_deposit is not None
+        columns = view.version_columns(width, state.metric_keys(), attested)
         table.clear(columns=True)
         for column in columns:
             table.add_column(column.label, key=column.key, width=column.width)

@@ -155,7 +155,7 @@ class ChainFeed:
                 model = event.attr("model")
                 if first_time or model is None:
                     continue
-                if event.name in ("VersionDeprecated", "VersionRevoked"):
+                if event.name in ("VersionDeprecated", "VersionRevoked", "VersionAttested"):
                     touched_versions.setdefault(int(model), set()).add(int(event.attr("version")))
                 if event.name in ("RoleGranted", "RoleRevoked"):
                     role_models.add(int(model))

@@ -86,8 +86,9 @@ class Column:
     width: int
 
 
-def version_columns(width: int, metric_keys: Sequence[str]) -> list[Column]:
-    """Columns of the versions table that fit ``width`` cells, by priority."""
+def version_columns(width: int, metric_keys: Sequence[str], attested: bool = False) -> list[Column]:
+    """Columns of the versions table that fit ``width`` cells, by priority; ``attested``
+    adds how many accounts verified / disputed each version (pallet-cmu v2)."""
     primary = primary_metric(metric_keys)
     must = [Column("version", "ver", 7)]
     if primary is not None:
@@ -96,8 +97,10 @@ def version_columns(width: int, metric_keys: Sequence[str]) -> list[Column]:
     optional = [
         Column("parent", "parent", 7),
         Column("accepted", "acc#", 5),
-        Column("block", "block", 8),
     ]
+    if attested:
+        optional.append(Column("verified", "ok/disp", 7))
+    optional += [Column("block", "block", 8)]
     optional += [Column(f"metric:{k}", metric_label(k), 9) for k in metric_keys if k != primary]
     optional.append(Column("trainer", "trainer", 14))
     return _fit(must, optional, width)
@@ -142,6 +145,8 @@ def version_cell(column: Column, version: Version, head: int | None) -> str:
         return "-" if version.parent is None else f"v{version.parent}"
     if key == "accepted":
         return str(len(version.contributions))
+    if key == "verified":
+        return f"{version.matches}/{version.mismatches}"
     if key == "block":
         return f"#{version.created_at}"
     if key == "trainer":
