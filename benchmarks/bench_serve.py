@@ -10,7 +10,9 @@ and measures, for a 1-row and a 1,000-row request body (JSON records and CSV):
   one caller (p50/p99 per call and calls per second).
 
 The ratio (service p50 / Booster p50) is the cost of the service: HTTP, parsing and
-checking every cell against the spec, and JSON answers.
+checking every cell against the spec, and JSON answers. Last, ``--swaps`` versions are
+published under a 1-client load: how long after its block each new version answers,
+and how many answers failed (none should).
 
 Usage: python benchmarks/bench_serve.py [--seconds 10] [--clients 1 4]
 """
@@ -35,14 +37,15 @@ import numpy as np
 
 from cmu_client.chain import CmuChain
 from cmu_client.config import IpfsSettings
-from cmu_client.ipfs import IpfsStore
+from cmu_client.ipfs import IpfsStore, StoredObject
 from cmu_client.keys import keypair_from_uri
 from cmu_client.spec import parse_spec
+from cmu_client.types import Metric
 from offchain import demo_data
 from offchain.publish import create_model_with_first_version
 
 
-async def create_model(chain: CmuChain) -> tuple[int, bytes]:
+async def create_model(chain: CmuChain) -> tuple[int, bytes, StoredObject]:
     """A breast-cancer model with version 0; returns its id and v0's artifact."""
     slices = demo_data.story_slices()
     async with IpfsStore(IpfsSettings.from_env()) as store:
@@ -59,7 +62,52 @@ async def create_model(chain: CmuChain) -> tuple[int, bytes]:
             validation_csv,
         )
         artifact = await store.get(first.artifact.cid, first.artifact.sha256)
-    return model, artifact
+    return model, artifact, first.artifact
+
+
+def swap_latency(
+    chain: CmuChain, url: str, model: int, artifact: StoredObject, body: bytes, swaps: int
+) -> tuple[list[float], int, int]:
+    """Publish ``swaps`` versions (v0's artifact again, so each is a real fetch, hash
+    check and load) under a 1-client load; seconds from each version's inclusion to the
+    first answer it produced, answers in all, failed answers."""
+    answers: list[tuple[float, int, int | None]] = []
+    stop = threading.Event()
+
+    def run() -> None:
+        with httpx.Client(timeout=60) as client:
+            while not stop.is_set():
+                got = client.post(
+                    url + "/predict", content=body, headers={"content-type": "application/json"}
+                )
+                version = got.json()["version"] if got.status_code == 200 else None
+                answers.append((time.monotonic(), got.status_code, version))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    owner = keypair_from_uri("//Alice")
+    latencies = []
+    try:
+        for n in range(swaps):
+            head = chain.model(model).head
+            version, _ = chain.publish_version(
+                owner,
+                model,
+                head,
+                artifact.cid,
+                artifact.sha256,
+                n.to_bytes(32, "little"),
+                [Metric.from_float("val_auc", 0.9)],
+            )
+            included = time.monotonic()
+            while not any(v == version and at >= included for at, _, v in list(answers)):
+                time.sleep(0.01)
+            first = min(at for at, _, v in answers if v == version and at >= included)
+            latencies.append(first - included)
+    finally:
+        stop.set()
+        thread.join()
+    return latencies, len(answers), sum(1 for _, status, _ in answers if status != 200)
 
 
 def free_port() -> int:
@@ -131,10 +179,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--swaps", type=int, default=5, help="versions published under load")
     args = parser.parse_args()
 
     chain = CmuChain.connect()
-    model, artifact = asyncio.run(create_model(chain))
+    model, artifact, stored = asyncio.run(create_model(chain))
     booster = lgb.Booster(model_str=artifact.decode())
     frame = demo_data.breast_cancer()
     names = list(frame.feature_names)
@@ -195,6 +244,15 @@ def main() -> int:
                         f"   {base['p50_ms']:>8.3f} ({base['rps']:>7.0f})"
                         f"   {got['p50_ms'] / base['p50_ms']:>8.1f}x"
                     )
+        latencies, answered, failed = swap_latency(
+            chain, url, model, stored, bodies(frame.features[:1])["json"][1], args.swaps
+        )
+        print(
+            f"head swaps (poll 1 s, the default): {len(latencies)} versions published under "
+            f"load, first answer from each new version after "
+            f"{statistics.median(latencies):.2f} s median, {max(latencies):.2f} s max; "
+            f"{answered} answers, {failed} failed"
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)
