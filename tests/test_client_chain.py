@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fixtures_client import Accounts, ModelFactory, publish, sha
 
-from cmu_client.chain import CmuChain
+from cmu_client.chain import CmuChain, skipped_settlements
 from cmu_client.errors import (
     ChainError,
     ModelFrozenError,
@@ -184,7 +184,8 @@ def test_publish_settle_and_stale_parent(client_chain: CmuChain, client_accounts
     held = client_chain.balance(a.contributor.ss58_address).reserved
     version, result = client_chain.publish_version(
         a.trainer, model, 0, client_artifacts[1].cid, client_artifacts[1].sha256, sha(b"r1"),
-        [], [(good, Verdict.accept()), (bad, Verdict.reject(RejectionReason.HARMS_METRIC))])
+        [], [(good, Verdict.accept()), (bad, Verdict.reject(RejectionReason.HARMS_METRIC))],
+        card_cid=client_artifacts[1].cid)
     assert version == 1
     assert result.first("Cmu", "VersionPublished").attr("accepted") == 1
     assert result.first("Cmu", "ContributionRejected").attr("contribution") == bad
@@ -199,6 +200,13 @@ def test_publish_settle_and_stale_parent(client_chain: CmuChain, client_accounts
     assert v1.parent == 0 and v1.contributions == (good,) and v1.trainer == \
         a.trainer.ss58_address
     assert client_chain.head(model).id == 1
+    if client_chain.features().generation >= 2:
+        # pallet-cmu v2 skips a settlement that is no longer pending (SettlementSkipped).
+        _, again = client_chain.publish_version(
+            a.trainer, model, 1, client_artifacts[2].cid, client_artifacts[2].sha256,
+            sha(b"r2"), [], [(good, Verdict.accept())], card_cid=client_artifacts[2].cid)
+        assert skipped_settlements(again) == [good]
+        return
     with pytest.raises(ChainError) as dup:
         client_chain.publish_version(a.trainer, model, 1, client_artifacts[2].cid,
                                      client_artifacts[2].sha256, sha(b"r2"), [],

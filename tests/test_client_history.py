@@ -35,7 +35,8 @@ def branched_model(client_chain: CmuChain, client_accounts: Accounts,
         out = []
         for i in range(count):
             out.append(calls.publish_version(model, parent, art.cid, art.sha256,
-                                             sha(f"recipe {parent} {i}".encode())))
+                                             sha(f"recipe {parent} {i}".encode()),
+                                             card_cid=art.cid))
             parent = 0 if parent is None else parent + 1
         return out
 
@@ -44,7 +45,8 @@ def branched_model(client_chain: CmuChain, client_accounts: Accounts,
     client_chain.set_head(a.owner, model, 9)
     # Parents on the branch: 9, then 30, 31, ... (new ids continue after 29).
     branch = [calls.publish_version(model, 9 if i == 0 else 29 + i, art.cid, art.sha256,
-                                    sha(f"branch {i}".encode())) for i in range(10)]
+                                    sha(f"branch {i}".encode()), card_cid=art.cid)
+              for i in range(10)]
     assert all(r.success for r in client_chain.submit_many(a.trainer, branch))
     return model
 
@@ -94,7 +96,8 @@ def test_contribution_lists(client_chain: CmuChain, client_accounts: Accounts,
     art = client_artifacts[0]
     client_chain.publish_version(a.trainer, model, None, art.cid, art.sha256, sha(b"r"), [],
                                  [(0, Verdict.accept()),
-                                  (1, Verdict.reject(RejectionReason.DUPLICATE))])
+                                  (1, Verdict.reject(RejectionReason.DUPLICATE))],
+                                 card_cid=art.cid)
     everything = history.contributions(client_chain, model, page_size=5)
     assert [c.id for c in everything] == list(range(12))
     assert [c.rows for c in everything] == list(range(1, 13))

@@ -209,6 +209,7 @@ def test_keeps_running_through_a_chain_stop_and_start(tmp_path: Path) -> None:
                 bytes(32),
                 bytes(32),
                 [Metric.from_float("val_auc", 0.81)],
+                card_cid="bafkreicard",
             )
         with monitor(80, 24, model, rpc=url) as term:
             term.wait_for(f"model {model} · head v0", "the first screen")
@@ -227,6 +228,7 @@ def test_keeps_running_through_a_chain_stop_and_start(tmp_path: Path) -> None:
                     bytes(32),
                     bytes(range(32)),
                     [Metric.from_float("val_auc", 0.85)],
+                    card_cid="bafkreicard",
                 )
             term.wait_for(f"model {model} · head v1", "the version published after")
     finally:
