@@ -107,12 +107,13 @@ def version_columns(width: int, metric_keys: Sequence[str], attested: bool = Fal
 
 
 def contribution_columns(width: int) -> list[Column]:
-    must = [Column("id", "id", 6), Column("state", "state", 10), Column("age", "age", 6)]
+    must = [Column("id", "id", 6), Column("state", "state", 9), Column("age", "age", 5)]
+    # a rejection's reason before who sent it: at 80 columns the reason stays
     optional = [
         Column("rows", "rows", 7),
         Column("settled", "in", 6),
-        Column("contributor", "contributor", 14),
-        Column("reason", "reason", 14),
+        Column("reason", "reason", 13),
+        Column("contributor", "contributor", 12),
         Column("block", "block", 8),
     ]
     return _fit(must, optional, width)
