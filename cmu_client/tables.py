@@ -40,7 +40,9 @@ def cell_text(value: Any) -> str:
         return "" if math.isnan(value) else repr(value)
     if isinstance(value, int | str):
         return str(value)
-    return json.dumps(value, default=str)  # a list or object: reported as a bad cell
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, default=str)  # reported as a bad cell
+    return str(value)  # dates, times, decimals as their usual text
 
 
 def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:

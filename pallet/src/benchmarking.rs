@@ -1,17 +1,23 @@
-//! frame-benchmarking v2 benchmarks for pallet-cmu.
+//! frame-benchmarking v2 benchmarks for pallet-cmu, each at its worst case.
 //!
-//! `publish_version` has two components: `s`, the contributions settled, and `h`, the length
-//! of the version history before the call. Its weight is linear in `s` and independent of
-//! `h`: storage is keyed by (model, version), and nothing walks the history.
+//! - Admin calls are made by an Admin that is not the owner (the grant is read as well).
+//! - `create_model` is the very first model (it also creates the collection); the id probes
+//!   it may need on top are added to its weight in the call (`MAX_MODEL_ID_PROBES` x 2 reads).
+//! - `publish_version` and `reject_contributions` settle `s` contributions, every one a
+//!   rejection under `AcceptedContributors` (held deposits moved through the sharing walk),
+//!   by a Trainer that is not the owner; `publish_version` also has `h`, the length of the
+//!   history before the call: its weight is independent of `h` (nothing walks the history).
 
 use super::*;
 use crate::Pallet as Cmu;
 use alloc::vec;
 use frame_benchmarking::v2::*;
-use frame_support::traits::fungible::Inspect;
-use frame_support::{pallet_prelude::*, traits::fungible::Mutate};
+use frame_support::{
+	pallet_prelude::*,
+	traits::fungible::{Inspect, Mutate},
+};
 use frame_system::RawOrigin;
-use sp_runtime::traits::{Saturating, StaticLookup};
+use sp_runtime::traits::{Saturating, StaticLookup, Zero};
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
@@ -19,6 +25,7 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let deposits = T::ModelDeposit::get()
 		.saturating_add(T::VersionDeposit::get())
 		.saturating_add(T::ContributionDeposit::get())
+		.saturating_add(T::AttestationDeposit::get())
 		.saturating_add(T::Currency::minimum_balance());
 	T::Currency::set_balance(&who, deposits.saturating_mul(1_000_000u32.into()));
 	who
@@ -52,6 +59,18 @@ fn model_with_versions<T: Config>(owner: &T::AccountId, versions: u32) -> ModelI
 	model
 }
 
+/// Grants `roles` on `model` to a fresh funded account, under `owner`.
+fn granted<T: Config>(
+	owner: &T::AccountId,
+	model: ModelId,
+	name: &'static str,
+	roles: RoleSet,
+) -> T::AccountId {
+	let who = funded::<T>(name, 0);
+	Roles::<T>::insert(model, &who, Grant { roles, owner: owner.clone() });
+	who
+}
+
 fn publish<T: Config>(
 	trainer: &T::AccountId,
 	model: ModelId,
@@ -65,6 +84,7 @@ fn publish<T: Config>(
 		bounded_cid::<T>(b'a'),
 		[2; 32],
 		[3; 32],
+		bounded_cid::<T>(b'c'),
 		full_metrics::<T>(),
 		BoundedVec::try_from(settlements).expect("fits the bound"),
 	)
@@ -82,6 +102,21 @@ fn submit<T: Config>(who: &T::AccountId, model: ModelId) -> ContributionId {
 	)
 	.expect("contribution submitted");
 	id
+}
+
+/// `s` pending contributions from distinct accounts, under the sharing slash destination.
+fn pending_for_rejection<T: Config>(
+	owner: &T::AccountId,
+	model: ModelId,
+	s: u32,
+) -> alloc::vec::Vec<ContributionId> {
+	Cmu::<T>::set_slash_destination(
+		RawOrigin::Signed(owner.clone()).into(),
+		model,
+		SlashDestination::AcceptedContributors,
+	)
+	.expect("owner sets the destination");
+	(0..s).map(|i| submit::<T>(&funded::<T>("contributor", i), model)).collect()
 }
 
 #[benchmarks]
@@ -115,12 +150,13 @@ mod benchmarks {
 	fn set_access_policy() {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, 0);
+		let admin = granted::<T>(&owner, model, "admin", Role::Admin.into());
 		let policy = AccessPolicy {
 			visibility: Visibility::Permissioned,
 			contributions: ContributionMode::RoleRequired,
 		};
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), model, policy);
+		_(RawOrigin::Signed(admin), model, policy);
 		assert_eq!(Models::<T>::get(model).unwrap().policy, policy);
 	}
 
@@ -141,31 +177,33 @@ mod benchmarks {
 	fn grant_role() {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, 0);
+		let admin = granted::<T>(&owner, model, "admin", Role::Admin.into());
 		let who = funded::<T>("trainer", 0);
 		let lookup = T::Lookup::unlookup(who.clone());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), model, lookup, RoleSet(RoleSet::TRAINER));
-		assert_eq!(Roles::<T>::get(model, &who), RoleSet(RoleSet::TRAINER));
+		_(RawOrigin::Signed(admin), model, lookup, RoleSet::from(Role::Trainer | Role::Reader));
+		assert_eq!(Cmu::<T>::roles_of(model, &who), RoleSet::from(Role::Trainer | Role::Reader));
 	}
 
 	#[benchmark]
 	fn revoke_role() {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, 0);
-		let who = funded::<T>("trainer", 0);
-		Roles::<T>::insert(model, &who, RoleSet(RoleSet::TRAINER | RoleSet::READER));
+		let admin = granted::<T>(&owner, model, "admin", Role::Admin.into());
+		let who = granted::<T>(&owner, model, "trainer", (Role::Trainer | Role::Reader).into());
 		let lookup = T::Lookup::unlookup(who.clone());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), model, lookup, RoleSet(RoleSet::TRAINER));
-		assert_eq!(Roles::<T>::get(model, &who), RoleSet(RoleSet::READER));
+		_(RawOrigin::Signed(admin), model, lookup, RoleSet::from(Role::Trainer));
+		assert_eq!(Cmu::<T>::roles_of(model, &who), RoleSet::from(Role::Reader));
 	}
 
 	#[benchmark]
 	fn freeze_model() {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, 0);
+		let admin = granted::<T>(&owner, model, "admin", Role::Admin.into());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), model);
+		_(RawOrigin::Signed(admin), model);
 		assert!(Models::<T>::get(model).unwrap().frozen);
 	}
 
@@ -173,9 +211,10 @@ mod benchmarks {
 	fn thaw_model() {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, 0);
+		let admin = granted::<T>(&owner, model, "admin", Role::Admin.into());
 		Cmu::<T>::freeze_model(RawOrigin::Signed(owner.clone()).into(), model).unwrap();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), model);
+		_(RawOrigin::Signed(admin), model);
 		assert!(!Models::<T>::get(model).unwrap().frozen);
 	}
 
@@ -183,53 +222,47 @@ mod benchmarks {
 	fn submit_contribution() {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, 1);
-		let contributor = funded::<T>("contributor", 0);
-		// Worst case: the model requires the Contributor role, so the role is checked.
+		// Worst case: the model requires the Contributor role, so the grant is read.
 		Cmu::<T>::set_access_policy(
 			RawOrigin::Signed(owner.clone()).into(),
 			model,
 			AccessPolicy { contributions: ContributionMode::RoleRequired, ..Default::default() },
 		)
 		.unwrap();
-		Roles::<T>::insert(model, &contributor, RoleSet(RoleSet::CONTRIBUTOR));
+		let contributor = granted::<T>(&owner, model, "contributor", Role::Contributor.into());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(contributor), model, bounded_cid::<T>(b'd'), [4; 32], 1_000);
 		assert_eq!(Models::<T>::get(model).unwrap().pending_contributions, 1);
 	}
 
+	/// The last withdrawal from a retired model: it also releases the model deposit.
 	#[benchmark]
 	fn withdraw_contribution() {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, 1);
 		let contributor = funded::<T>("contributor", 0);
 		let id = submit::<T>(&contributor, model);
+		Cmu::<T>::retire_model(RawOrigin::Signed(owner).into(), model).unwrap();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(contributor), model, id);
 		assert_eq!(
 			Contributions::<T>::get(model, id).unwrap().status,
 			ContributionStatus::Withdrawn
 		);
+		assert!(Models::<T>::get(model).unwrap().deposit.is_zero());
 	}
 
-	/// `s` settlements (every other one rejected, the slash path is the costlier) on top of a
-	/// history of `h` versions.
+	/// `s` settlements, every one a rejection shared under `AcceptedContributors`, by a
+	/// Trainer that is not the owner, on top of a history of `h` versions.
 	#[benchmark]
 	fn publish_version(s: Linear<0, { T::MaxSettlementsPerVersion::get() }>, h: Linear<1, 200>) {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, h);
-		let trainer = funded::<T>("trainer", 0);
-		Roles::<T>::insert(model, &trainer, RoleSet(RoleSet::TRAINER));
-		let mut settlements = vec![];
-		for i in 0..s {
-			let contributor = funded::<T>("contributor", i);
-			let id = submit::<T>(&contributor, model);
-			let verdict = if i % 2 == 0 {
-				Verdict::Reject(RejectionReason::HarmsMetric)
-			} else {
-				Verdict::Accept
-			};
-			settlements.push((id, verdict));
-		}
+		let trainer = granted::<T>(&owner, model, "trainer", Role::Trainer.into());
+		let settlements: alloc::vec::Vec<_> = pending_for_rejection::<T>(&owner, model, s)
+			.into_iter()
+			.map(|id| (id, Verdict::Reject(RejectionReason::HarmsMetric)))
+			.collect();
 		let head = Models::<T>::get(model).unwrap().head;
 		#[extrinsic_call]
 		_(
@@ -239,6 +272,7 @@ mod benchmarks {
 			bounded_cid::<T>(b'a'),
 			[2; 32],
 			[3; 32],
+			bounded_cid::<T>(b'c'),
 			full_metrics::<T>(),
 			BoundedVec::try_from(settlements).unwrap(),
 		);
@@ -251,8 +285,9 @@ mod benchmarks {
 	fn set_head() {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, 2);
+		let admin = granted::<T>(&owner, model, "admin", Role::Admin.into());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), model, 0, 1);
+		_(RawOrigin::Signed(admin), model, 0, 1);
 		assert_eq!(Models::<T>::get(model).unwrap().head, Some(0));
 	}
 
@@ -260,8 +295,9 @@ mod benchmarks {
 	fn deprecate_version() {
 		let owner = funded::<T>("owner", 0);
 		let model = model_with_versions::<T>(&owner, 2);
+		let admin = granted::<T>(&owner, model, "admin", Role::Admin.into());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), model, 0);
+		_(RawOrigin::Signed(admin), model, 0);
 		assert_eq!(Versions::<T>::get(model, 0).unwrap().status, VersionStatus::Deprecated);
 	}
 
@@ -272,6 +308,49 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), model, 0);
 		assert_eq!(Versions::<T>::get(model, 0).unwrap().status, VersionStatus::Revoked);
+	}
+
+	/// Retiring with nothing pending: the model deposit is released too.
+	#[benchmark]
+	fn retire_model() {
+		let owner = funded::<T>("owner", 0);
+		let model = model_with_versions::<T>(&owner, 1);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), model);
+		let info = Models::<T>::get(model).unwrap();
+		assert!(info.retired && info.deposit.is_zero());
+	}
+
+	/// `s` rejections without a version, shared under `AcceptedContributors` (all to the
+	/// owner), by a Trainer that is not the owner.
+	#[benchmark]
+	fn reject_contributions(s: Linear<0, { T::MaxSettlementsPerVersion::get() }>) {
+		let owner = funded::<T>("owner", 0);
+		let model = model_with_versions::<T>(&owner, 1);
+		let trainer = granted::<T>(&owner, model, "trainer", Role::Trainer.into());
+		let rejections: alloc::vec::Vec<_> = pending_for_rejection::<T>(&owner, model, s)
+			.into_iter()
+			.map(|id| (id, RejectionReason::Duplicate))
+			.collect();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(trainer), model, BoundedVec::try_from(rejections).unwrap());
+		assert_eq!(Models::<T>::get(model).unwrap().pending_contributions, 0);
+	}
+
+	#[benchmark]
+	fn attest_version() {
+		let owner = funded::<T>("owner", 0);
+		let model = model_with_versions::<T>(&owner, 1);
+		let verifier = funded::<T>("verifier", 0);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(verifier.clone()),
+			model,
+			0,
+			AttestationOutcome::Mismatch,
+			bounded_cid::<T>(b'r'),
+		);
+		assert_eq!(Versions::<T>::get(model, 0).unwrap().mismatches, 1);
 	}
 
 	impl_benchmark_test_suite!(Cmu, crate::mock::new_test_ext(), crate::mock::Test);

@@ -5,18 +5,24 @@
 //!
 //! - **Models are NFTs.** Each model is an item of one pallet-nfts collection that this
 //!   pallet creates on first use and owns. Wallets and explorers that understand pallet-nfts
-//!   show the model and move it with pallet-nfts' `transfer`; this pallet reads the owner
-//!   from there on every call, so ownership has one source of truth.
-//! - **Roles per (model, account)** as bit flags: Admin, Contributor, Trainer, Reader. The
-//!   current NFT owner holds all of them implicitly. Explicit grants stay with the model when
-//!   it changes hands; the previous owner keeps only what was explicitly granted to them
-//!   (nothing by default), so a transfer hands over control completely.
+//!   show the model (its spec CID, head version and head artifact CID are written as item
+//!   attributes) and move it with pallet-nfts' `transfer`; this pallet reads the owner from
+//!   there on every call, so ownership has one source of truth.
+//! - **Roles per (model, account)** as typed bit flags: Admin, Contributor, Trainer, Reader.
+//!   The current NFT owner holds all of them implicitly. An explicit grant records the owner
+//!   it was made under and counts only while that account owns the NFT: a buyer gets a clean
+//!   model and re-grants what they want.
+//! - **The owner alone** decides what moves money or cannot be undone: where slashed deposits
+//!   go, the spec, revoking versions, Admin grants, retiring the model. Admins run the model
+//!   day to day (policy, lower roles, freeze/thaw, head, deprecation).
 //! - **Versions are a linked list per model**: every version records its parent, artifact
-//!   CID and hash, recipe hash, metrics, trainer, block, the contributions it used and a
-//!   status. Appending is O(1); nothing iterates over history.
-//! - **Contributions** hold a deposit (a fungible hold with this pallet's reason) until a
-//!   trainer settles them in `publish_version`: accepted ones get the deposit back, rejected
-//!   ones are slashed to the model's slash destination with a reason.
+//!   CID and hash, recipe hash, card CID, metrics, trainer, block, the contributions it used,
+//!   a status and how many accounts attested a match or a mismatch. Appending is O(1);
+//!   nothing iterates over history.
+//! - **Contributions** hold a deposit until a trainer settles them: accepted ones get the
+//!   deposit back (and, under `AcceptedContributors`, a share of the version's slashed
+//!   deposits pro rata to their reward weight), rejected ones are slashed with a reason.
+//!   A contribution that is no longer pending is skipped, never failing the version.
 //!
 //! Logic lives in `features/*.rs`; this file declares the surface.
 
@@ -30,6 +36,7 @@ pub(crate) use polkadot_sdk::{frame_support, frame_system, sp_runtime};
 pub(crate) use polkadot_sdk::frame_benchmarking;
 
 mod features;
+pub mod migrations;
 pub mod runtime_api;
 pub mod types;
 pub mod weights;
@@ -45,6 +52,20 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
+/// Most ids `create_model` tries when the next ones are already taken in the model
+/// collection (e.g. force-minted by Root); taken ids are skipped for good.
+pub const MAX_MODEL_ID_PROBES: u32 = 16;
+
+/// pallet-nfts attribute keys (in the `Pallet` namespace) written on a model's item.
+pub mod attribute_keys {
+	/// The spec document's CID.
+	pub const SPEC_CID: &[u8] = b"cmu:spec_cid";
+	/// The head version id, in ASCII decimal.
+	pub const HEAD_VERSION: &[u8] = b"cmu:head_version";
+	/// The head version's artifact CID.
+	pub const HEAD_ARTIFACT_CID: &[u8] = b"cmu:head_artifact_cid";
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -57,10 +78,11 @@ pub mod pallet {
 		PalletId,
 	};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::traits::StaticLookup;
+	use sp_runtime::traits::{StaticLookup, Zero};
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The in-code storage version: 1 added grants with their owner, card CIDs, attestations,
+	/// reward weights and retirement (see `migrations::v1`).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -89,13 +111,15 @@ pub mod pallet {
 		/// Item settings for a model's NFT (pallet-nfts: `ItemConfig`).
 		type NftItemConfig: Default;
 
-		/// The NFT implementation that holds models (pallet-nfts in the CMU runtime).
+		/// The NFT implementation that holds models (pallet-nfts in the CMU runtime). Its
+		/// attribute value limit must fit `MaxCidLen`.
 		type Nfts: nonfungibles_v2::Inspect<
 				Self::AccountId,
 				CollectionId = Self::NftCollectionId,
 				ItemId = ModelId,
 			> + nonfungibles_v2::Mutate<Self::AccountId, Self::NftItemConfig>
-			+ nonfungibles_v2::Create<Self::AccountId, Self::NftCollectionConfig>;
+			+ nonfungibles_v2::Create<Self::AccountId, Self::NftCollectionConfig>
+			+ nonfungibles_v2::Transfer<Self::AccountId>;
 
 		/// Derives the account that owns the model collection.
 		#[pallet::constant]
@@ -113,6 +137,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type ContributionDeposit: Get<BalanceOf<Self>>;
 
+		/// Deposit held from an attester for as long as the attestation exists.
+		#[pallet::constant]
+		type AttestationDeposit: Get<BalanceOf<Self>>;
+
 		/// Longest IPFS CID accepted, in bytes.
 		#[pallet::constant]
 		type MaxCidLen: Get<u32>;
@@ -125,13 +153,18 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxMetricKeyLen: Get<u32>;
 
-		/// Most contributions settled by one `publish_version`.
+		/// Most contributions settled by one `publish_version` or `reject_contributions`.
 		#[pallet::constant]
 		type MaxSettlementsPerVersion: Get<u32>;
 
 		/// Most contributions pending on one model at a time.
 		#[pallet::constant]
 		type MaxPendingContributions: Get<u32>;
+
+		/// Most contributions one account may have pending on one model, so that no account
+		/// can fill a model's pending list alone.
+		#[pallet::constant]
+		type MaxPendingPerAccount: Get<u32>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -146,13 +179,15 @@ pub mod pallet {
 		VersionDeposit,
 		/// Deposit of a pending contribution.
 		ContributionDeposit,
+		/// Deposit of an attestation.
+		AttestationDeposit,
 	}
 
 	/// The pallet-nfts collection whose items are models; created on the first `create_model`.
 	#[pallet::storage]
 	pub type ModelCollection<T: Config> = StorageValue<_, T::NftCollectionId, OptionQuery>;
 
-	/// The id the next model will get.
+	/// The lowest id the next model may get (taken ids are skipped).
 	#[pallet::storage]
 	pub type NextModelId<T: Config> = StorageValue<_, ModelId, ValueQuery>;
 
@@ -161,7 +196,9 @@ pub mod pallet {
 	pub type Models<T: Config> =
 		StorageMap<_, Blake2_128Concat, ModelId, ModelInfo<T>, OptionQuery>;
 
-	/// Roles explicitly granted on a model, by (model, account). The owner's are implicit.
+	/// Roles explicitly granted on a model, by (model, account), with the owner they were
+	/// granted under. They count only while that account owns the model; the owner's roles
+	/// are implicit.
 	#[pallet::storage]
 	pub type Roles<T: Config> = StorageDoubleMap<
 		_,
@@ -169,8 +206,8 @@ pub mod pallet {
 		ModelId,
 		Blake2_128Concat,
 		T::AccountId,
-		RoleSet,
-		ValueQuery,
+		Grant<T::AccountId>,
+		OptionQuery,
 	>;
 
 	/// A model's versions, by (model, version). Each points to its parent.
@@ -210,6 +247,39 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// How many contributions each account has pending on a model, by (model, account); at
+	/// most `MaxPendingPerAccount`.
+	#[pallet::storage]
+	pub type PendingPerAccount<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		ModelId,
+		Blake2_128Concat,
+		T::AccountId,
+		u32,
+		ValueQuery,
+	>;
+
+	/// Attestations of re-derived versions, by (model, version, attester): one per account
+	/// and version.
+	#[pallet::storage]
+	pub type Attestations<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Blake2_128Concat, ModelId>,
+			NMapKey<Twox64Concat, VersionId>,
+			NMapKey<Blake2_128Concat, T::AccountId>,
+		),
+		AttestationRecord<T>,
+		OptionQuery,
+	>;
+
+	/// Every contributor's track record across models: accepted and rejected counts,
+	/// deposits returned, rewards received, deposits slashed.
+	#[pallet::storage]
+	pub type ContributorStats<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, ContributorTotals<BalanceOf<T>>, ValueQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -220,12 +290,16 @@ pub mod pallet {
 			spec_cid: CidOf<T>,
 			deposit: BalanceOf<T>,
 		},
-		/// A model's spec document changed.
-		ModelMetadataSet { model: ModelId, spec_cid: CidOf<T>, spec_hash: Hash32 },
+		/// The owner replaced the model's spec document.
+		ModelMetadataSet { model: ModelId, spec_cid: CidOf<T>, spec_hash: Hash32, by: T::AccountId },
 		/// A model's access policy changed.
-		AccessPolicySet { model: ModelId, policy: AccessPolicy },
-		/// Where a model's rejected deposits go changed.
-		SlashDestinationSet { model: ModelId, destination: SlashDestination<T::AccountId> },
+		AccessPolicySet { model: ModelId, policy: AccessPolicy, by: T::AccountId },
+		/// The owner changed where a model's rejected deposits go.
+		SlashDestinationSet {
+			model: ModelId,
+			destination: SlashDestination<T::AccountId>,
+			by: T::AccountId,
+		},
 		/// Roles were granted; `roles` is the account's full set afterwards.
 		RoleGranted {
 			model: ModelId,
@@ -242,10 +316,11 @@ pub mod pallet {
 			roles: RoleSet,
 			by: T::AccountId,
 		},
-		/// A model was frozen: no contributions, versions or head changes until thawed.
-		ModelFrozen { model: ModelId },
-		/// A model was thawed.
-		ModelThawed { model: ModelId },
+		/// A model was frozen (and its NFT locked): nothing changes until thawed, except
+		/// withdrawals.
+		ModelFrozen { model: ModelId, by: T::AccountId },
+		/// A model was thawed and its NFT unlocked.
+		ModelThawed { model: ModelId, by: T::AccountId },
 		/// A contribution was registered and its deposit held.
 		ContributionSubmitted {
 			model: ModelId,
@@ -268,13 +343,15 @@ pub mod pallet {
 			version: VersionId,
 			released: BalanceOf<T>,
 		},
-		/// A contribution was rejected in `version`; its deposit was slashed.
+		/// A contribution was rejected by trainer `by`, in `version` (`None`: by
+		/// `reject_contributions`); its deposit was slashed.
 		ContributionRejected {
 			model: ModelId,
 			contribution: ContributionId,
-			version: VersionId,
+			version: Option<VersionId>,
 			reason: RejectionReason,
 			slashed: BalanceOf<T>,
+			by: T::AccountId,
 		},
 		/// A version was appended and made head.
 		VersionPublished {
@@ -286,18 +363,68 @@ pub mod pallet {
 			artifact_hash: Hash32,
 			accepted: u32,
 			rejected: u32,
+			card_cid: CidOf<T>,
 		},
 		/// The head moved to another existing version (rollback or roll-forward).
-		HeadSet { model: ModelId, from: Option<VersionId>, to: VersionId, reason: u8 },
+		HeadSet {
+			model: ModelId,
+			from: Option<VersionId>,
+			to: VersionId,
+			reason: u8,
+			by: T::AccountId,
+		},
 		/// A version was deprecated.
-		VersionDeprecated { model: ModelId, version: VersionId },
-		/// A version was revoked; it can never be head again.
-		VersionRevoked { model: ModelId, version: VersionId },
+		VersionDeprecated { model: ModelId, version: VersionId, by: T::AccountId },
+		/// The owner revoked a version; it can never be head again.
+		VersionRevoked { model: ModelId, version: VersionId, by: T::AccountId },
+		/// A settlement named a contribution that was no longer pending (withdrawn or settled
+		/// before the call was included); it was skipped and the rest went on.
+		SettlementSkipped {
+			model: ModelId,
+			contribution: ContributionId,
+			version: Option<VersionId>,
+			status: ContributionStatus,
+		},
+		/// An accepted contributor received a share of the version's slashed deposits.
+		ContributionRewarded {
+			model: ModelId,
+			contribution: ContributionId,
+			version: VersionId,
+			contributor: T::AccountId,
+			amount: BalanceOf<T>,
+		},
+		/// Slashed deposits under `AcceptedContributors` were shared: `to_contributors` pro
+		/// rata to the reward weights, `to_owner` the remainder.
+		SlashesShared {
+			model: ModelId,
+			version: Option<VersionId>,
+			total: BalanceOf<T>,
+			to_contributors: BalanceOf<T>,
+			to_owner: BalanceOf<T>,
+		},
+		/// A model was retired: no new versions, contributions or settings.
+		ModelRetired { model: ModelId, by: T::AccountId },
+		/// A retired model's storage deposit was released to its depositor.
+		ModelDepositReleased { model: ModelId, depositor: T::AccountId, amount: BalanceOf<T> },
+		/// `attester` re-derived `version` and recorded `outcome`; `matches`/`mismatches` are
+		/// the version's counts afterwards.
+		VersionAttested {
+			model: ModelId,
+			version: VersionId,
+			attester: T::AccountId,
+			outcome: AttestationOutcome,
+			report_cid: CidOf<T>,
+			deposit: BalanceOf<T>,
+			matches: u32,
+			mismatches: u32,
+		},
+		/// `create_model` skipped ids already taken in the model collection.
+		ModelIdsSkipped { from: ModelId, to: ModelId },
 	}
 
 	#[pallet::error]
 	pub enum Error<T> {
-		/// No model with this id. Check the id with `cmu model list`.
+		/// No model with this id.
 		UnknownModel,
 		/// No version with this id on this model.
 		UnknownVersion,
@@ -315,9 +442,9 @@ pub mod pallet {
 		OnlyOwnerManagesAdmins,
 		/// The owner's roles are implicit and cannot be granted or revoked.
 		CannotTargetOwner,
-		/// The role set is empty or has undefined bits (valid bits: 0b1111).
+		/// The role set is empty.
 		InvalidRoles,
-		/// The model is frozen; thaw it first.
+		/// The model is frozen; only withdrawals are possible until it is thawed.
 		ModelFrozen,
 		/// The model is already frozen.
 		AlreadyFrozen,
@@ -336,7 +463,7 @@ pub mod pallet {
 		AlreadyHead,
 		/// The contribution was already settled or withdrawn.
 		ContributionNotPending,
-		/// The same contribution appears twice in one `publish_version`.
+		/// The same contribution appears twice in one call.
 		DuplicateSettlement,
 		/// The model already has `MaxPendingContributions` pending contributions; wait for a
 		/// trainer to settle some.
@@ -347,6 +474,54 @@ pub mod pallet {
 		EmptyCid,
 		/// A counter would overflow.
 		Overflow,
+		/// Only the model's owner may do this (slash destination, spec, revoking versions,
+		/// retiring).
+		NotOwner,
+		/// The model is retired (by its owner, or its NFT was burned): only withdrawals of
+		/// pending contributions and releasing the model deposit remain possible.
+		ModelRetired,
+		/// The model is retired and its deposit was already released.
+		AlreadyRetired,
+		/// The model is already retired; its deposit is released by the last withdrawal of a
+		/// pending contribution.
+		ContributionsPending,
+		/// This account already has `MaxPendingPerAccount` contributions pending on this
+		/// model.
+		TooManyPendingFromAccount,
+		/// This account already attested this version.
+		AlreadyAttested,
+		/// A version's trainer cannot attest their own version.
+		CannotAttestOwnVersion,
+		/// Every id tried for the new model's NFT was already taken in the model collection.
+		NoFreeModelId,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxCidLen::get() > 0, "MaxCidLen must be positive");
+			assert!(T::MaxMetricKeyLen::get() > 0, "MaxMetricKeyLen must be positive");
+			assert!(T::MaxSettlementsPerVersion::get() > 0, "MaxSettlementsPerVersion is 0");
+			assert!(T::MaxPendingContributions::get() > 0, "MaxPendingContributions is 0");
+			assert!(
+				T::MaxPendingPerAccount::get() > 0
+					&& T::MaxPendingPerAccount::get() <= T::MaxPendingContributions::get(),
+				"MaxPendingPerAccount must be in 1..=MaxPendingContributions"
+			);
+			assert!(
+				!T::ContributionDeposit::get().is_zero(),
+				"a zero ContributionDeposit makes pending slots free to squat"
+			);
+			assert!(
+				!T::AttestationDeposit::get().is_zero(),
+				"a zero AttestationDeposit makes attestations free to spam"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
@@ -355,8 +530,23 @@ pub mod pallet {
 		///
 		/// `spec_cid`/`spec_hash` name the model spec document in IPFS. The caller becomes
 		/// owner and holds every role. The first version is published with
-		/// `publish_version(expected_parent: None)`.
+		/// `publish_version(expected_parent: None)`. Ids already taken in the model
+		/// collection are skipped (at most `MAX_MODEL_ID_PROBES`).
+		///
+		/// Origin: Signed; pays `ModelDeposit` (held) and the NFT item deposit.
+		///
+		/// Events: `ModelCreated`, `ModelIdsSkipped` when ids were skipped; pallet-nfts
+		/// `Issued` and `AttributeSet` (spec CID).
+		///
+		/// Errors: `EmptyCid`, `NoFreeModelId`, `Overflow`; funds errors when the deposits
+		/// cannot be held.
 		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_model().saturating_add(
+			// Each probe reads the NFT item (~893 B) and Models (320 B).
+			Weight::from_parts(5_000_000, 1_213)
+				.saturating_mul(MAX_MODEL_ID_PROBES as u64)
+				.saturating_add(T::DbWeight::get().reads(2 * MAX_MODEL_ID_PROBES as u64))
+		))]
 		pub fn create_model(
 			origin: OriginFor<T>,
 			spec_cid: CidOf<T>,
@@ -367,7 +557,13 @@ pub mod pallet {
 			Self::do_create_model(who, ModelMetadata { spec_cid, spec_hash }, policy)
 		}
 
-		/// Replace a model's spec document. Owner or Admin.
+		/// Replace a model's spec document (and its NFT's spec attribute).
+		///
+		/// Origin: Signed by the model's owner (the spec is what the model is).
+		///
+		/// Events: `ModelMetadataSet`.
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotOwner`, `EmptyCid`.
 		#[pallet::call_index(1)]
 		pub fn set_model_metadata(
 			origin: OriginFor<T>,
@@ -379,7 +575,13 @@ pub mod pallet {
 			Self::do_set_model_metadata(&who, model, ModelMetadata { spec_cid, spec_hash })
 		}
 
-		/// Set who may read and who may contribute. Owner or Admin.
+		/// Set who may read and who may contribute.
+		///
+		/// Origin: Signed by the owner or an Admin.
+		///
+		/// Events: `AccessPolicySet`.
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotAdmin`.
 		#[pallet::call_index(2)]
 		pub fn set_access_policy(
 			origin: OriginFor<T>,
@@ -391,8 +593,15 @@ pub mod pallet {
 		}
 
 		/// Grant `roles` (bit flags: Admin 1, Contributor 2, Trainer 4, Reader 8) to `who`.
+		/// The grant records the current owner and stops counting once the NFT changes hands;
+		/// a grant left from a previous owner is replaced, not extended.
 		///
-		/// Owner or Admin; only the owner grants Admin; the owner cannot be targeted.
+		/// Origin: Signed by the owner or an Admin; only the owner grants Admin.
+		///
+		/// Events: `RoleGranted`.
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `InvalidRoles`,
+		/// `CannotTargetOwner`, `NotAdmin`, `OnlyOwnerManagesAdmins`.
 		#[pallet::call_index(3)]
 		pub fn grant_role(
 			origin: OriginFor<T>,
@@ -405,7 +614,13 @@ pub mod pallet {
 			Self::do_grant_role(&by, model, who, roles)
 		}
 
-		/// Revoke `roles` from `who`. Same permissions as `grant_role`.
+		/// Revoke `roles` from `who`.
+		///
+		/// Origin: Signed by the owner or an Admin; only the owner revokes Admin.
+		///
+		/// Events: `RoleRevoked`.
+		///
+		/// Errors: as `grant_role`.
 		#[pallet::call_index(4)]
 		pub fn revoke_role(
 			origin: OriginFor<T>,
@@ -418,15 +633,27 @@ pub mod pallet {
 			Self::do_revoke_role(&by, model, who, roles)
 		}
 
-		/// Freeze a model: contributions, versions and head changes are refused until
-		/// `thaw_model`. Pending contributions may still be withdrawn. Owner or Admin.
+		/// Freeze a model: every change is refused until `thaw_model`, except withdrawals of
+		/// pending contributions, and the model's NFT cannot be transferred or burned.
+		///
+		/// Origin: Signed by the owner or an Admin.
+		///
+		/// Events: `ModelFrozen`; pallet-nfts `AttributeSet` (transfer lock).
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `AlreadyFrozen`, `NotAdmin`.
 		#[pallet::call_index(5)]
 		pub fn freeze_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_set_frozen(&who, model, true)
 		}
 
-		/// Thaw a frozen model. Owner or Admin.
+		/// Thaw a frozen model and unlock its NFT.
+		///
+		/// Origin: Signed by the owner or an Admin.
+		///
+		/// Events: `ModelThawed`; pallet-nfts `AttributeCleared` (transfer lock).
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `NotFrozen`, `NotAdmin`.
 		#[pallet::call_index(6)]
 		pub fn thaw_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -436,8 +663,13 @@ pub mod pallet {
 		/// Register a data set published to IPFS as a contribution and hold
 		/// `ContributionDeposit` from the caller until a trainer settles it.
 		///
-		/// Refused when the model is frozen, when the policy requires the Contributor role
-		/// and the caller lacks it, or when the model has too many pending contributions.
+		/// Origin: Signed; the Contributor role when the model's policy requires it.
+		///
+		/// Events: `ContributionSubmitted`.
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotContributor`,
+		/// `EmptyCid`, `ZeroRows`, `TooManyPendingContributions`,
+		/// `TooManyPendingFromAccount`, `Overflow`; funds errors.
 		#[pallet::call_index(7)]
 		pub fn submit_contribution(
 			origin: OriginFor<T>,
@@ -450,7 +682,16 @@ pub mod pallet {
 			Self::do_submit_contribution(who, model, data_cid, data_hash, rows)
 		}
 
-		/// Withdraw a still-pending contribution and release its deposit. Contributor only.
+		/// Withdraw a still-pending contribution and release its deposit. Works on frozen and
+		/// retired models too, so no deposit is ever trapped; the last withdrawal from a
+		/// retired model also releases the model deposit.
+		///
+		/// Origin: Signed by the contributor.
+		///
+		/// Events: `ContributionWithdrawn`, `ModelDepositReleased`.
+		///
+		/// Errors: `UnknownModel`, `UnknownContribution`, `NotContributionOwner`,
+		/// `ContributionNotPending`.
 		#[pallet::call_index(8)]
 		pub fn withdraw_contribution(
 			origin: OriginFor<T>,
@@ -462,13 +703,25 @@ pub mod pallet {
 		}
 
 		/// Append a version on top of `expected_parent` and make it head, settling
-		/// `settlements` in the same call. Trainer role.
+		/// `settlements` in the same call; `card_cid` names the version card in IPFS.
 		///
 		/// Fails with `StaleParent` when the head is not `expected_parent` (use `None` for a
 		/// model's first version), so concurrent trainers never fork or overwrite history.
-		/// Accepted contributions get their deposit released; rejected ones are slashed to
-		/// the model's slash destination with the given reason. Each contribution settles
-		/// once. Holds `VersionDeposit` from the trainer.
+		/// Accepted contributions get their deposit back; rejected ones are slashed to the
+		/// model's slash destination (under `AcceptedContributors`: shared among this
+		/// version's accepted contributions pro rata to their reward weights, the remainder
+		/// to the owner). A contribution no longer pending is skipped with
+		/// `SettlementSkipped`. Holds `VersionDeposit` from the trainer and writes the head
+		/// attributes of the model's NFT.
+		///
+		/// Origin: Signed by the owner or a Trainer.
+		///
+		/// Events: `ContributionAccepted`, `ContributionRejected`, `SettlementSkipped`,
+		/// `ContributionRewarded`, `SlashesShared`, `VersionPublished`.
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotTrainer`,
+		/// `StaleParent`, `EmptyCid`, `UnknownContribution`, `DuplicateSettlement`,
+		/// `Overflow`; funds errors.
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::publish_version(settlements.len() as u32))]
 		#[allow(clippy::too_many_arguments)]
@@ -479,6 +732,7 @@ pub mod pallet {
 			artifact_cid: CidOf<T>,
 			artifact_hash: Hash32,
 			recipe_hash: Hash32,
+			card_cid: CidOf<T>,
 			metrics: MetricsOf<T>,
 			settlements: SettlementsOf<T>,
 		) -> DispatchResult {
@@ -491,6 +745,7 @@ pub mod pallet {
 					artifact_cid,
 					artifact_hash,
 					recipe_hash,
+					card_cid,
 					metrics,
 					settlements,
 				},
@@ -498,7 +753,14 @@ pub mod pallet {
 		}
 
 		/// Move the head to an existing, non-revoked version (rollback or roll-forward).
-		/// `reason` is a free code recorded in the `HeadSet` event. Owner or Admin.
+		/// `reason` is a free code recorded in the `HeadSet` event.
+		///
+		/// Origin: Signed by the owner or an Admin.
+		///
+		/// Events: `HeadSet`; pallet-nfts `AttributeSet` (head attributes).
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotAdmin`,
+		/// `UnknownVersion`, `VersionRevoked`, `AlreadyHead`.
 		#[pallet::call_index(10)]
 		pub fn set_head(
 			origin: OriginFor<T>,
@@ -510,7 +772,14 @@ pub mod pallet {
 			Self::do_set_head(&who, model, version, reason)
 		}
 
-		/// Mark an active version deprecated: still usable, but discouraged. Owner or Admin.
+		/// Mark an active version deprecated: still usable, but discouraged.
+		///
+		/// Origin: Signed by the owner or an Admin.
+		///
+		/// Events: `VersionDeprecated`.
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotAdmin`,
+		/// `UnknownVersion`, `VersionNotActive`.
 		#[pallet::call_index(11)]
 		pub fn deprecate_version(
 			origin: OriginFor<T>,
@@ -521,8 +790,15 @@ pub mod pallet {
 			Self::do_deprecate_version(&who, model, version)
 		}
 
-		/// Revoke a version for good. Refused for the head: move the head first.
-		/// Owner or Admin.
+		/// Revoke a version for good (it can never be head again). Refused for the head:
+		/// move the head first.
+		///
+		/// Origin: Signed by the owner (it cannot be undone).
+		///
+		/// Events: `VersionRevoked`.
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotOwner`,
+		/// `UnknownVersion`, `VersionRevoked`, `CannotRevokeHead`.
 		#[pallet::call_index(12)]
 		pub fn revoke_version(
 			origin: OriginFor<T>,
@@ -534,7 +810,12 @@ pub mod pallet {
 		}
 
 		/// Set where rejected contributions' deposits go (default: the model owner).
-		/// Owner or Admin.
+		///
+		/// Origin: Signed by the owner (it decides who receives money).
+		///
+		/// Events: `SlashDestinationSet`.
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotOwner`.
 		#[pallet::call_index(13)]
 		pub fn set_slash_destination(
 			origin: OriginFor<T>,
@@ -543,6 +824,66 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_set_slash_destination(&who, model, destination)
+		}
+
+		/// Retire a model: no new versions, contributions or settings from now on; pending
+		/// contributions may still be withdrawn and history stays. The model deposit is
+		/// released to its depositor now if nothing is pending, else by the last withdrawal.
+		///
+		/// Origin: Signed by the owner; by anyone once the model's NFT was burned.
+		///
+		/// Events: `ModelRetired`, `ModelDepositReleased` when nothing is pending.
+		///
+		/// Errors: `UnknownModel`, `ModelFrozen`, `NotOwner`, `ContributionsPending`
+		/// (already retired; the last withdrawal releases the deposit), `AlreadyRetired`.
+		#[pallet::call_index(14)]
+		pub fn retire_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_retire_model(&who, model)
+		}
+
+		/// Reject pending contributions without publishing a version, so junk can be cleared
+		/// without training. Deposits go to the slash destination (under
+		/// `AcceptedContributors`, to the owner: there is no version to reward). A
+		/// contribution no longer pending is skipped with `SettlementSkipped`.
+		///
+		/// Origin: Signed by the owner or a Trainer.
+		///
+		/// Events: `ContributionRejected`, `SettlementSkipped`, `SlashesShared`.
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotTrainer`,
+		/// `UnknownContribution`, `DuplicateSettlement`.
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::reject_contributions(rejections.len() as u32))]
+		pub fn reject_contributions(
+			origin: OriginFor<T>,
+			model: ModelId,
+			rejections: RejectionsOf<T>,
+		) -> DispatchResult {
+			let trainer = ensure_signed(origin)?;
+			Self::do_reject_contributions(trainer, model, rejections)
+		}
+
+		/// Record that the caller re-derived `version` from its recipe and found `outcome`;
+		/// `report_cid` names the verification report in IPFS. One attestation per account
+		/// and version; holds `AttestationDeposit` for as long as it exists.
+		///
+		/// Origin: Signed, by anyone but the version's trainer.
+		///
+		/// Events: `VersionAttested`.
+		///
+		/// Errors: `UnknownModel`, `ModelFrozen`, `UnknownVersion`, `EmptyCid`,
+		/// `CannotAttestOwnVersion`, `AlreadyAttested`, `Overflow`; funds errors.
+		#[pallet::call_index(16)]
+		pub fn attest_version(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionId,
+			outcome: AttestationOutcome,
+			report_cid: CidOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_attest_version(who, model, version, outcome, report_cid)
 		}
 	}
 }

@@ -63,7 +63,8 @@ impl pallet_nfts::Config for Test {
 	type DepositPerByte = ConstU64<1>;
 	type StringLimit = ConstU32<50>;
 	type KeyLimit = ConstU32<50>;
-	type ValueLimit = ConstU32<50>;
+	// Fits a CID of `MaxCidLen` bytes: pallet-cmu writes CIDs as item attributes.
+	type ValueLimit = ConstU32<64>;
 	type ApprovalsLimit = ConstU32<10>;
 	type ItemAttributesApprovalsLimit = ConstU32<2>;
 	type MaxTips = ConstU32<10>;
@@ -83,6 +84,8 @@ pub const VERSION_DEPOSIT: Balance = 5;
 pub const CONTRIBUTION_DEPOSIT: Balance = 100;
 pub const MAX_PENDING: u32 = 8;
 pub const MAX_SETTLEMENTS: u32 = 8;
+pub const MAX_PENDING_PER_ACCOUNT: u32 = 4;
+pub const ATTESTATION_DEPOSIT: Balance = 3;
 
 impl pallet_cmu::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -95,11 +98,13 @@ impl pallet_cmu::Config for Test {
 	type ModelDeposit = ConstU64<MODEL_DEPOSIT>;
 	type VersionDeposit = ConstU64<VERSION_DEPOSIT>;
 	type ContributionDeposit = ConstU64<CONTRIBUTION_DEPOSIT>;
+	type AttestationDeposit = ConstU64<ATTESTATION_DEPOSIT>;
 	type MaxCidLen = ConstU32<64>;
 	type MaxMetrics = ConstU32<4>;
 	type MaxMetricKeyLen = ConstU32<16>;
 	type MaxSettlementsPerVersion = ConstU32<MAX_SETTLEMENTS>;
 	type MaxPendingContributions = ConstU32<MAX_PENDING>;
+	type MaxPendingPerAccount = ConstU32<MAX_PENDING_PER_ACCOUNT>;
 	type WeightInfo = ();
 }
 

@@ -1,6 +1,7 @@
-//! Runtime API for clients: a model's lineage and its pending contributions in one call.
+//! Runtime API for clients: a model's lineage, its pending contributions, roles and a
+//! contributor's track record, each in one call.
 
-use crate::{ContributionId, ModelId, RoleSet, VersionId};
+use crate::{ContributionId, ContributorTotals, ModelId, RoleSet, VersionId};
 use alloc::vec::Vec;
 use codec::Codec;
 use polkadot_sdk::sp_api;
@@ -12,10 +13,13 @@ sp_api::decl_runtime_apis! {
 	/// Reads of pallet-cmu that would otherwise take many storage requests.
 	///
 	/// `Version` and `Contribution` are the runtime's `VersionRecord` and
-	/// `ContributionRecord` types.
-	pub trait CmuApi<AccountId, Version, Contribution>
+	/// `ContributionRecord` types. Version 2 added `contributor_totals` (and the records'
+	/// v1 layouts).
+	#[api_version(2)]
+	pub trait CmuApi<AccountId, Balance, Version, Contribution>
 	where
 		AccountId: Codec,
+		Balance: Codec,
 		Version: Codec,
 		Contribution: Codec,
 	{
@@ -26,7 +30,12 @@ sp_api::decl_runtime_apis! {
 		/// Every pending contribution of `model`.
 		fn pending_contributions(model: ModelId) -> Vec<(ContributionId, Contribution)>;
 
-		/// The roles `who` holds on `model`, the owner's implicit ones included.
+		/// The roles `who` holds on `model`: all for the owner, grants made under the
+		/// current owner for anyone else.
 		fn roles_of(model: ModelId, who: AccountId) -> RoleSet;
+
+		/// `who`'s track record as a contributor across every model: accepted and rejected
+		/// counts, deposits returned, rewards received, deposits slashed.
+		fn contributor_totals(who: AccountId) -> ContributorTotals<Balance>;
 	}
 }

@@ -3,6 +3,7 @@
 use polkadot_sdk::{frame_support, frame_system};
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use enumflags2::{bitflags, BitFlags};
 use frame_support::{pallet_prelude::*, traits::fungible};
 use scale_info::TypeInfo;
 
@@ -30,60 +31,60 @@ pub type MetricsOf<T> =
 /// Contribution verdicts given to `publish_version`.
 pub type SettlementsOf<T> =
 	BoundedVec<(ContributionId, Verdict), <T as Config>::MaxSettlementsPerVersion>;
+/// Rejections given to `reject_contributions`.
+pub type RejectionsOf<T> =
+	BoundedVec<(ContributionId, RejectionReason), <T as Config>::MaxSettlementsPerVersion>;
+/// A trainer's measure of how much an accepted contribution improved the model (its
+/// measured improvement, in units the worker chooses); slashed deposits of the same version
+/// are shared pro rata to it under [`SlashDestination::AcceptedContributors`].
+pub type RewardWeight = u32;
 /// The contributions a version used.
 pub type UsedContributionsOf<T> =
 	BoundedVec<ContributionId, <T as Config>::MaxSettlementsPerVersion>;
 
-/// A set of per-model roles, stored as bit flags.
-///
-/// The model's owner holds every role implicitly; explicit grants are kept per
-/// (model, account) in `Roles`.
-#[derive(
-	Clone,
-	Copy,
-	Default,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	PartialEq,
-	Eq,
-	Debug,
-)]
-pub struct RoleSet(pub u8);
+/// One per-model role. The model's owner holds every role implicitly.
+#[bitflags]
+#[repr(u8)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub enum Role {
+	/// Runs the model day to day: access policy, Contributor/Trainer/Reader grants,
+	/// freeze/thaw, head moves and deprecations. Never what moves money or cannot be undone
+	/// (see [`crate::Pallet`] docs): those stay with the owner.
+	Admin = 0b0001,
+	/// May submit contributions when the model's policy requires the role.
+	Contributor = 0b0010,
+	/// May publish versions, settle contributions and reject them without publishing.
+	Trainer = 0b0100,
+	/// May read a permissioned model (enforced off chain by clients and gateways).
+	Reader = 0b1000,
+}
+
+/// A set of per-model roles as typed bit flags (like pallet-nfts' `CollectionRoles`),
+/// encoded as one `u8`: Admin 1, Contributor 2, Trainer 4, Reader 8. Decoding refuses
+/// undefined bits.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct RoleSet(pub BitFlags<Role>);
 
 impl RoleSet {
-	/// May change metadata, policy, roles below Admin, freeze/thaw, head and version status.
-	pub const ADMIN: u8 = 0b0001;
-	/// May submit contributions when the model's policy requires the role.
-	pub const CONTRIBUTOR: u8 = 0b0010;
-	/// May publish versions and settle contributions.
-	pub const TRAINER: u8 = 0b0100;
-	/// May read a permissioned model (enforced off chain by clients and gateways).
-	pub const READER: u8 = 0b1000;
-	/// Every defined role.
-	pub const ALL: u8 = Self::ADMIN | Self::CONTRIBUTOR | Self::TRAINER | Self::READER;
-
 	/// The empty set.
-	pub const fn none() -> Self {
-		Self(0)
+	pub fn none() -> Self {
+		Self(BitFlags::EMPTY)
 	}
 	/// Every role: what the owner holds implicitly.
-	pub const fn all() -> Self {
-		Self(Self::ALL)
+	pub fn all() -> Self {
+		Self(BitFlags::all())
 	}
-	/// Whether every bit of `roles` is in this set.
-	pub fn contains(&self, roles: u8) -> bool {
-		self.0 & roles == roles
+	/// Whether `role` is in this set.
+	pub fn has(&self, role: Role) -> bool {
+		self.0.contains(role)
+	}
+	/// Whether every role of `other` is in this set.
+	pub fn contains_all(&self, other: RoleSet) -> bool {
+		self.0.contains(other.0)
 	}
 	/// Whether no role is in this set.
 	pub fn is_empty(&self) -> bool {
-		self.0 == 0
-	}
-	/// Whether the set only uses defined bits.
-	pub fn is_valid(&self) -> bool {
-		self.0 & !Self::ALL == 0
+		self.0.is_empty()
 	}
 	/// This set plus `other`.
 	pub fn union(self, other: RoleSet) -> RoleSet {
@@ -93,6 +94,64 @@ impl RoleSet {
 	pub fn difference(self, other: RoleSet) -> RoleSet {
 		RoleSet(self.0 & !other.0)
 	}
+	/// The encoded bits.
+	pub fn bits(&self) -> u8 {
+		self.0.bits()
+	}
+}
+
+impl From<Role> for RoleSet {
+	fn from(role: Role) -> Self {
+		Self(role.into())
+	}
+}
+
+impl From<BitFlags<Role>> for RoleSet {
+	fn from(roles: BitFlags<Role>) -> Self {
+		Self(roles)
+	}
+}
+
+impl MaxEncodedLen for RoleSet {
+	fn max_encoded_len() -> usize {
+		u8::max_encoded_len()
+	}
+}
+impl Encode for RoleSet {
+	fn using_encoded<R, F: FnOnce(&[u8]) -> R>(&self, f: F) -> R {
+		self.0.bits().using_encoded(f)
+	}
+}
+impl codec::EncodeLike for RoleSet {}
+impl Decode for RoleSet {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		let bits = u8::decode(input)?;
+		Ok(Self(BitFlags::from_bits(bits).map_err(|_| "undefined role bits")?))
+	}
+}
+impl DecodeWithMemTracking for RoleSet {}
+impl TypeInfo for RoleSet {
+	type Identity = Self;
+	fn type_info() -> scale_info::Type {
+		use scale_info::{build::Fields, meta_type, Path, Type, TypeParameter};
+		Type::builder()
+			.path(Path::new("BitFlags", module_path!()))
+			.type_params(alloc::vec![TypeParameter::new("T", Some(meta_type::<Role>()))])
+			.composite(Fields::unnamed().field(|f| f.ty::<u8>().type_name("Role")))
+	}
+}
+
+/// An explicit grant of roles on a model, recorded with the owner it was made under: it
+/// counts only while that account owns the model's NFT, so a sale hands the buyer a clean
+/// model and an old grant never revives after the NFT moves on.
+#[derive(
+	Clone, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, PartialEq, Eq, Debug,
+)]
+pub struct Grant<AccountId> {
+	/// The roles granted.
+	pub roles: RoleSet,
+	/// The NFT owner when the grant was made (by the owner or one of its Admins).
+	pub owner: AccountId,
 }
 
 /// Who may read a model's artifacts.
@@ -182,6 +241,10 @@ pub enum SlashDestination<AccountId> {
 	Burn,
 	/// To a fixed account (a treasury, say).
 	Account(AccountId),
+	/// To the accepted contributors of the version that rejected it, pro rata to their
+	/// reward weights; any rounding remainder (and everything, when nobody was accepted or
+	/// every weight is zero, or when rejected with `reject_contributions`) to the owner.
+	AcceptedContributors,
 }
 
 /// The model spec document: the CID and hash of a JSON document that states the task,
@@ -217,8 +280,12 @@ pub struct ModelInfo<T: Config> {
 	pub policy: AccessPolicy,
 	/// Where rejected contributions' deposits go.
 	pub slash_destination: SlashDestination<AccountIdOf<T>>,
-	/// A frozen model takes no contributions, versions or head changes.
+	/// A frozen model takes no change at all except withdrawals of pending contributions,
+	/// and its NFT cannot be transferred.
 	pub frozen: bool,
+	/// A retired model (by `retire_model`, or whose NFT was burned) takes no new versions,
+	/// contributions or settings; pending contributions may be withdrawn; history stays.
+	pub retired: bool,
 	/// The version users should use; `None` until the first version is published.
 	pub head: Option<VersionId>,
 	/// Number of versions ever published (the next version's id).
@@ -231,7 +298,7 @@ pub struct ModelInfo<T: Config> {
 	pub created_at: BlockNumberOf<T>,
 	/// The account whose storage deposit is held for this model.
 	pub depositor: AccountIdOf<T>,
-	/// The storage deposit held from `depositor`.
+	/// The storage deposit held from `depositor`; zero once released by `retire_model`.
 	pub deposit: BalanceOf<T>,
 }
 
@@ -291,6 +358,9 @@ pub struct VersionRecord<T: Config> {
 	pub artifact_hash: Hash32,
 	/// sha2-256 of the training recipe (parameters, data order, library versions).
 	pub recipe_hash: Hash32,
+	/// IPFS CID of the version card (the human- and machine-readable summary of the
+	/// version: recipe, data, metrics, settlements).
+	pub card_cid: CidOf<T>,
 	/// Evaluation metrics on the model's validation set.
 	pub metrics: MetricsOf<T>,
 	/// The account that published it.
@@ -303,6 +373,10 @@ pub struct VersionRecord<T: Config> {
 	pub status: VersionStatus,
 	/// The storage deposit held from `trainer`.
 	pub deposit: BalanceOf<T>,
+	/// Accounts that re-derived this version and attested a bit-for-bit match.
+	pub matches: u32,
+	/// Accounts that re-derived this version and attested a mismatch.
+	pub mismatches: u32,
 }
 
 /// Why a trainer rejected a contribution.
@@ -345,8 +419,10 @@ pub enum RejectionReason {
 	Debug,
 )]
 pub enum Verdict {
-	/// Used in the version: the deposit is released.
-	Accept,
+	/// Used in the version: the deposit is released. The weight is the contribution's
+	/// measured improvement, its share of the version's slashed deposits under
+	/// [`SlashDestination::AcceptedContributors`].
+	Accept(RewardWeight),
 	/// Not used: the deposit is slashed.
 	Reject(RejectionReason),
 }
@@ -393,10 +469,78 @@ pub struct ContributionRecord<T: Config> {
 	pub deposit: BalanceOf<T>,
 	/// Lifecycle status.
 	pub status: ContributionStatus,
-	/// The version that settled it, once settled.
+	/// The version that settled it; `None` while pending, when withdrawn or when rejected
+	/// by `reject_contributions` (without a version).
 	pub settled_in: Option<VersionId>,
 	/// Block in which it was submitted.
 	pub submitted_at: BlockNumberOf<T>,
+	/// The trainer's reward weight, once accepted.
+	pub reward_weight: RewardWeight,
+	/// Slashed deposits of other contributions paid to this contributor as a reward.
+	pub reward: BalanceOf<T>,
+}
+
+/// What a re-derivation of a version found.
+#[derive(
+	Clone,
+	Copy,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum AttestationOutcome {
+	/// Re-running the recipe produced the artifact bit for bit.
+	Match,
+	/// Re-running the recipe produced something else.
+	Mismatch,
+}
+
+/// One account's attestation of one version.
+#[derive(
+	CloneNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct AttestationRecord<T: Config> {
+	/// What the attester found.
+	pub outcome: AttestationOutcome,
+	/// IPFS CID of the attester's verification report.
+	pub report_cid: CidOf<T>,
+	/// The deposit held from the attester while the record exists.
+	pub deposit: BalanceOf<T>,
+	/// Block in which it was recorded.
+	pub at: BlockNumberOf<T>,
+}
+
+/// A contributor's track record over every model: what came back, what was earned and what
+/// was lost.
+#[derive(
+	Clone,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct ContributorTotals<Balance> {
+	/// Contributions accepted.
+	pub accepted: u32,
+	/// Contributions rejected.
+	pub rejected: u32,
+	/// Deposits released on acceptance.
+	pub returned: Balance,
+	/// Rewards received from other contributors' slashed deposits.
+	pub rewards: Balance,
+	/// Deposits slashed on rejection.
+	pub slashed: Balance,
 }
 
 /// Parameters of `publish_version` gathered in one place for the implementation.
@@ -405,6 +549,7 @@ pub(crate) struct NewVersion<T: Config> {
 	pub artifact_cid: CidOf<T>,
 	pub artifact_hash: Hash32,
 	pub recipe_hash: Hash32,
+	pub card_cid: CidOf<T>,
 	pub metrics: MetricsOf<T>,
 	pub settlements: SettlementsOf<T>,
 }

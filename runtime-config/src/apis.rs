@@ -179,6 +179,7 @@ sp_api::impl_runtime_apis! {
 	impl pallet_cmu::runtime_api::CmuApi<
 		Block,
 		AccountId,
+		Balance,
 		pallet_cmu::VersionRecord<Runtime>,
 		pallet_cmu::ContributionRecord<Runtime>,
 	> for Runtime {
@@ -198,6 +199,10 @@ sp_api::impl_runtime_apis! {
 
 		fn roles_of(model: pallet_cmu::ModelId, who: AccountId) -> pallet_cmu::RoleSet {
 			Cmu::roles_of(model, &who)
+		}
+
+		fn contributor_totals(who: AccountId) -> pallet_cmu::ContributorTotals<Balance> {
+			Cmu::contributor_totals(&who)
 		}
 	}
 }

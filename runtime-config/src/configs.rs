@@ -175,6 +175,8 @@ parameter_types! {
 	pub const VersionDeposit: Balance = UNIT;
 	/// Held from a contributor until the contribution is settled or withdrawn.
 	pub const ContributionDeposit: Balance = 5 * UNIT;
+	/// Held from an attester for as long as the attestation exists.
+	pub const AttestationDeposit: Balance = UNIT / 10;
 }
 
 impl pallet_cmu::Config for Runtime {
@@ -188,11 +190,14 @@ impl pallet_cmu::Config for Runtime {
 	type ModelDeposit = ModelDeposit;
 	type VersionDeposit = VersionDeposit;
 	type ContributionDeposit = ContributionDeposit;
+	type AttestationDeposit = AttestationDeposit;
 	// CIDv1 base32 sha2-256 strings are 59 bytes; leave room for other codecs.
 	type MaxCidLen = ConstU32<128>;
 	type MaxMetrics = ConstU32<16>;
 	type MaxMetricKeyLen = ConstU32<32>;
 	type MaxSettlementsPerVersion = ConstU32<64>;
 	type MaxPendingContributions = ConstU32<256>;
+	// One account fills at most an eighth of a model's pending slots.
+	type MaxPendingPerAccount = ConstU32<32>;
 	type WeightInfo = pallet_cmu::weights::SubstrateWeight<Runtime>;
 }

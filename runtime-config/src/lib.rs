@@ -87,7 +87,11 @@ pub type Executive = frame_executive::Executive<
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
+	Migrations,
 >;
+
+/// Storage migrations run on a runtime upgrade (each checks the on-chain storage version).
+pub type Migrations = (pallet_cmu::migrations::v1::MigrateV0ToV1<Runtime>,);
 
 /// One CMU in its smallest unit (12 decimals).
 pub const UNIT: Balance = 1_000_000_000_000;
@@ -107,10 +111,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("cmu"),
 	impl_name: Cow::Borrowed("cmu"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 

@@ -218,7 +218,75 @@ fn the_cmu_api_reports_roles_and_pending_contributions() {
 		let pending = Cmu::pending_contributions(model);
 		assert_eq!(pending.len(), 1);
 		assert_eq!(pending[0].1.contributor, bob());
-		assert!(Cmu::roles_of(model, &alice()).contains(pallet_cmu::RoleSet::ALL));
+		assert_eq!(Cmu::roles_of(model, &alice()), pallet_cmu::RoleSet::all());
 		assert!(Cmu::roles_of(model, &bob()).is_empty());
 	});
+}
+
+/// The hand-estimated proof sizes in pallet-cmu's `weights.rs` cover at least the storage items
+/// of pallet-cmu each call reads: key plus `MaxEncodedLen` of the value, with this runtime's
+/// bounds. (Items of other pallets are added as allowances in `weights.rs`.)
+#[test]
+fn weights_cover_the_max_encoded_len_of_what_they_read() {
+	use codec::MaxEncodedLen;
+	use pallet_cmu::{weights::SubstrateWeight, WeightInfo};
+	type W = SubstrateWeight<Runtime>;
+	let item = |key: Vec<u8>, value: usize| (key.len() + value) as u64;
+	let who = alice();
+	let model = item(
+		pallet_cmu::Models::<Runtime>::hashed_key_for(0),
+		pallet_cmu::ModelInfo::<Runtime>::max_encoded_len(),
+	);
+	let version = item(
+		pallet_cmu::Versions::<Runtime>::hashed_key_for(0, 0),
+		pallet_cmu::VersionRecord::<Runtime>::max_encoded_len(),
+	);
+	let contribution = item(
+		pallet_cmu::Contributions::<Runtime>::hashed_key_for(0, 0),
+		pallet_cmu::ContributionRecord::<Runtime>::max_encoded_len(),
+	);
+	let grant = item(
+		pallet_cmu::Roles::<Runtime>::hashed_key_for(0, &who),
+		pallet_cmu::Grant::<AccountId>::max_encoded_len(),
+	);
+	let per_account = item(pallet_cmu::PendingPerAccount::<Runtime>::hashed_key_for(0, &who), 4);
+	let attestation = item(
+		pallet_cmu::Attestations::<Runtime>::hashed_key_for((0u32, 0u32, who.clone())),
+		pallet_cmu::AttestationRecord::<Runtime>::max_encoded_len(),
+	);
+	let stats = item(
+		pallet_cmu::ContributorStats::<Runtime>::hashed_key_for(&who),
+		pallet_cmu::ContributorTotals::<cmu_runtime::Balance>::max_encoded_len(),
+	);
+	let collection = item(pallet_cmu::ModelCollection::<Runtime>::hashed_key().to_vec(), 4);
+	// The sizes weights.rs states.
+	assert_eq!(
+		(model, version, contribution, grant, per_account, attestation, stats, collection),
+		(320, 1_369, 309, 133, 104, 263, 136, 36)
+	);
+	let proof = |w: polkadot_sdk::frame_support::weights::Weight| w.proof_size();
+	assert!(proof(W::create_model()) >= 2 * collection + model);
+	assert!(proof(W::set_model_metadata()) >= model + collection);
+	assert!(proof(W::set_access_policy()) >= model + collection + grant);
+	assert!(proof(W::set_slash_destination()) >= model + collection);
+	assert!(proof(W::grant_role()) >= model + collection + 2 * grant);
+	assert!(proof(W::revoke_role()) >= model + collection + 2 * grant);
+	assert!(proof(W::freeze_model()) >= model + collection + grant);
+	assert!(proof(W::thaw_model()) >= model + collection + grant);
+	assert!(proof(W::submit_contribution()) >= model + collection + grant + per_account);
+	assert!(proof(W::withdraw_contribution()) >= model + contribution + per_account);
+	assert!(proof(W::publish_version(0)) >= model + collection + grant);
+	let per_settlement = contribution + per_account + stats;
+	assert!(proof(W::publish_version(1)) - proof(W::publish_version(0)) >= per_settlement);
+	assert!(proof(W::reject_contributions(0)) >= model + collection + grant);
+	assert!(
+		proof(W::reject_contributions(1)) - proof(W::reject_contributions(0)) >= per_settlement
+	);
+	assert!(proof(W::set_head()) >= model + collection + grant + version);
+	assert!(proof(W::deprecate_version()) >= model + collection + grant + version);
+	assert!(proof(W::revoke_version()) >= model + collection + version);
+	assert!(proof(W::retire_model()) >= model + collection);
+	assert!(proof(W::attest_version()) >= model + version + attestation);
+	// A full publish fits a block's proof budget many times over.
+	assert!(proof(W::publish_version(64)) < 5 * 1024 * 1024 / 10);
 }

@@ -1,36 +1,61 @@
-//! The version linked list: publishing, moving the head, deprecating and revoking.
+//! The version linked list: publishing, moving the head, deprecating, revoking and
+//! attesting.
 
 use crate::{runtime_api::MAX_LINEAGE_PAGE, *};
 use frame_support::{pallet_prelude::*, traits::fungible::MutateHold};
 
 impl<T: Config> Pallet<T> {
+	/// Writes the head version and its artifact CID as attributes of the model's NFT.
+	fn set_head_attributes(
+		model: ModelId,
+		version: VersionId,
+		artifact_cid: &[u8],
+	) -> DispatchResult {
+		Self::set_nft_attribute(
+			model,
+			attribute_keys::HEAD_VERSION,
+			alloc::format!("{version}").as_bytes(),
+		)?;
+		Self::set_nft_attribute(model, attribute_keys::HEAD_ARTIFACT_CID, artifact_cid)
+	}
+
 	pub(crate) fn do_publish_version(
 		trainer: T::AccountId,
 		model: ModelId,
 		new: NewVersion<T>,
 	) -> DispatchResult {
-		let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
-		ensure!(Self::roles_of(model, &trainer).contains(RoleSet::TRAINER), Error::<T>::NotTrainer);
-		ensure!(!info.frozen, Error::<T>::ModelFrozen);
+		let (mut info, owner) = Self::live_model(model)?;
+		ensure!(
+			Self::roles_under(model, &trainer, &owner).has(Role::Trainer),
+			Error::<T>::NotTrainer
+		);
 		ensure!(info.head == new.expected_parent, Error::<T>::StaleParent);
 		ensure!(!new.artifact_cid.is_empty(), Error::<T>::EmptyCid);
+		ensure!(!new.card_cid.is_empty(), Error::<T>::EmptyCid);
 
 		let version = info.version_count;
 		info.version_count = version.checked_add(1).ok_or(Error::<T>::Overflow)?;
 
-		let mut used = UsedContributionsOf::<T>::new();
-		let mut rejected = 0u32;
-		for (contribution, verdict) in new.settlements {
-			if Self::settle_contribution(model, &mut info, contribution, verdict, version)? {
-				// Cannot fail: `used` has the same bound as `settlements`.
-				used.try_push(contribution).map_err(|_| Error::<T>::Overflow)?;
-			} else {
-				rejected += 1;
-			}
-		}
+		let settlement = Self::settle(
+			model,
+			&mut info,
+			&owner,
+			&trainer,
+			Some(version),
+			new.settlements.into_iter(),
+		)?;
+		let used: UsedContributionsOf<T> = settlement
+			.accepted
+			.iter()
+			.map(|(id, _)| *id)
+			.collect::<alloc::vec::Vec<_>>()
+			.try_into()
+			// Cannot fail: `accepted` is at most as long as `settlements`, with the same bound.
+			.map_err(|_| Error::<T>::Overflow)?;
 
 		let deposit = T::VersionDeposit::get();
 		T::Currency::hold(&HoldReason::VersionDeposit.into(), &trainer, deposit)?;
+		Self::set_head_attributes(model, version, &new.artifact_cid)?;
 
 		let accepted = used.len() as u32;
 		Versions::<T>::insert(
@@ -41,12 +66,15 @@ impl<T: Config> Pallet<T> {
 				artifact_cid: new.artifact_cid.clone(),
 				artifact_hash: new.artifact_hash,
 				recipe_hash: new.recipe_hash,
+				card_cid: new.card_cid.clone(),
 				metrics: new.metrics,
 				trainer: trainer.clone(),
 				created_at: frame_system::Pallet::<T>::block_number(),
 				contributions: used,
 				status: VersionStatus::Active,
 				deposit,
+				matches: 0,
+				mismatches: 0,
 			},
 		);
 		info.head = Some(version);
@@ -59,7 +87,8 @@ impl<T: Config> Pallet<T> {
 			artifact_cid: new.artifact_cid,
 			artifact_hash: new.artifact_hash,
 			accepted,
-			rejected,
+			rejected: settlement.rejected,
+			card_cid: new.card_cid,
 		});
 		Ok(())
 	}
@@ -70,14 +99,14 @@ impl<T: Config> Pallet<T> {
 		version: VersionId,
 		reason: u8,
 	) -> DispatchResult {
-		let mut info = Self::admin_model(who, model)?;
-		ensure!(!info.frozen, Error::<T>::ModelFrozen);
+		let (mut info, _) = Self::admin_model(who, model)?;
 		let record = Versions::<T>::get(model, version).ok_or(Error::<T>::UnknownVersion)?;
 		ensure!(record.status != VersionStatus::Revoked, Error::<T>::VersionRevoked);
 		ensure!(info.head != Some(version), Error::<T>::AlreadyHead);
+		Self::set_head_attributes(model, version, &record.artifact_cid)?;
 		let from = info.head.replace(version);
 		Models::<T>::insert(model, info);
-		Self::deposit_event(Event::HeadSet { model, from, to: version, reason });
+		Self::deposit_event(Event::HeadSet { model, from, to: version, reason, by: who.clone() });
 		Ok(())
 	}
 
@@ -93,7 +122,7 @@ impl<T: Config> Pallet<T> {
 			record.status = VersionStatus::Deprecated;
 			Ok(())
 		})?;
-		Self::deposit_event(Event::VersionDeprecated { model, version });
+		Self::deposit_event(Event::VersionDeprecated { model, version, by: who.clone() });
 		Ok(())
 	}
 
@@ -102,7 +131,7 @@ impl<T: Config> Pallet<T> {
 		model: ModelId,
 		version: VersionId,
 	) -> DispatchResult {
-		let info = Self::admin_model(who, model)?;
+		let info = Self::owner_model(who, model)?;
 		Versions::<T>::try_mutate(model, version, |maybe| -> DispatchResult {
 			let record = maybe.as_mut().ok_or(Error::<T>::UnknownVersion)?;
 			ensure!(record.status != VersionStatus::Revoked, Error::<T>::VersionRevoked);
@@ -110,7 +139,57 @@ impl<T: Config> Pallet<T> {
 			record.status = VersionStatus::Revoked;
 			Ok(())
 		})?;
-		Self::deposit_event(Event::VersionRevoked { model, version });
+		Self::deposit_event(Event::VersionRevoked { model, version, by: who.clone() });
+		Ok(())
+	}
+
+	pub(crate) fn do_attest_version(
+		who: T::AccountId,
+		model: ModelId,
+		version: VersionId,
+		outcome: AttestationOutcome,
+		report_cid: CidOf<T>,
+	) -> DispatchResult {
+		let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+		ensure!(!info.frozen, Error::<T>::ModelFrozen);
+		let mut record = Versions::<T>::get(model, version).ok_or(Error::<T>::UnknownVersion)?;
+		ensure!(!report_cid.is_empty(), Error::<T>::EmptyCid);
+		ensure!(record.trainer != who, Error::<T>::CannotAttestOwnVersion);
+		ensure!(
+			!Attestations::<T>::contains_key((model, version, &who)),
+			Error::<T>::AlreadyAttested
+		);
+		match outcome {
+			AttestationOutcome::Match => {
+				record.matches = record.matches.checked_add(1).ok_or(Error::<T>::Overflow)?
+			}
+			AttestationOutcome::Mismatch => {
+				record.mismatches = record.mismatches.checked_add(1).ok_or(Error::<T>::Overflow)?
+			}
+		}
+		let deposit = T::AttestationDeposit::get();
+		T::Currency::hold(&HoldReason::AttestationDeposit.into(), &who, deposit)?;
+		Attestations::<T>::insert(
+			(model, version, &who),
+			AttestationRecord {
+				outcome,
+				report_cid: report_cid.clone(),
+				deposit,
+				at: frame_system::Pallet::<T>::block_number(),
+			},
+		);
+		let (matches, mismatches) = (record.matches, record.mismatches);
+		Versions::<T>::insert(model, version, record);
+		Self::deposit_event(Event::VersionAttested {
+			model,
+			version,
+			attester: who,
+			outcome,
+			report_cid,
+			deposit,
+			matches,
+			mismatches,
+		});
 		Ok(())
 	}
 
@@ -141,5 +220,19 @@ impl<T: Config> Pallet<T> {
 		PendingContributions::<T>::iter_key_prefix(model)
 			.filter_map(|id| Contributions::<T>::get(model, id).map(|record| (id, record)))
 			.collect()
+	}
+
+	/// `who`'s track record as a contributor across every model.
+	pub fn contributor_totals(who: &T::AccountId) -> ContributorTotals<BalanceOf<T>> {
+		ContributorStats::<T>::get(who)
+	}
+
+	/// Whether `who` attested `version` of `model`, and what.
+	pub fn attestation_of(
+		model: ModelId,
+		version: VersionId,
+		who: &T::AccountId,
+	) -> Option<AttestationOutcome> {
+		Attestations::<T>::get((model, version, who)).map(|a| a.outcome)
 	}
 }
