@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -28,13 +29,21 @@ class CheckpointError(CmuError):
     """A checkpoint file cannot be read or written."""
 
 
-class Stage(enum.IntEnum):
-    """How far a round got. Each stage implies the ones before it."""
+@functools.total_ordering
+class Stage(enum.Enum):
+    """How far a round got. Each stage implies the ones before it (``<`` follows that
+    order). The checkpoint file stores the name."""
 
-    PLANNED = 1  # contributions chosen on top of a parent
-    TRAINED = 2  # decisions made, artifact/recipe/card bytes kept locally
-    UPLOADED = 3  # artifact, recipe and card pinned in IPFS
-    SUBMITTED = 4  # publish_version sent
+    PLANNED = "PLANNED"  # contributions chosen on top of a parent
+    TRAINED = "TRAINED"  # decisions made, artifact/recipe/card bytes kept locally
+    UPLOADED = "UPLOADED"  # artifact, recipe and card pinned in IPFS
+    SUBMITTED = "SUBMITTED"  # publish_version sent
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Stage):
+            return NotImplemented
+        order = list(Stage)
+        return order.index(self) < order.index(other)
 
 
 class RoundCheckpoint(msgspec.Struct, frozen=True):

@@ -40,6 +40,8 @@ def test_round_trip_and_clear(tmp_path: Path) -> None:
     store.save(trained)
     store.keep_artifact(3, b"tree\n")
     assert store.load(3) == trained
+    # The file names the stage (tests and people read it).
+    assert json.loads((tmp_path / "state" / "model-3.json").read_text())["stage"] == "TRAINED"
     assert store.kept_artifact(3) == b"tree\n"
     assert oct((tmp_path / "state").stat().st_mode & 0o777) == "0o700"
     store.clear(3)
@@ -48,6 +50,8 @@ def test_round_trip_and_clear(tmp_path: Path) -> None:
 
 
 def test_stages_only_move_forward() -> None:
+    assert Stage.PLANNED < Stage.TRAINED < Stage.UPLOADED < Stage.SUBMITTED
+    assert max(Stage) is Stage.SUBMITTED
     uploaded = planned().advance(Stage.UPLOADED)
     with pytest.raises(CheckpointError, match="cannot go back"):
         uploaded.advance(Stage.TRAINED)
