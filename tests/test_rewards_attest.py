@@ -316,3 +316,47 @@ async def test_reject_without_a_version_skips_withdrawn_and_retire(
     with pytest.raises(ChainError) as refused:
         await contribute(chain, store, BOB, model.id, model.slices.contributions[2].to_csv())
     assert refused.value.name == "ModelRetired"
+
+
+async def test_worker_publishes_when_a_contribution_is_withdrawn_mid_round(
+    v2: CmuChain, live_store: IpfsStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker holds before submitting; a contributor withdraws meanwhile. pallet-cmu v2
+    skips that settlement (the first pallet failed the version), the worker reports it, and
+    `cmu verify` still confirms the version although the recipe names the withdrawn data."""
+    chain, store = v2, live_store
+    model = await create_live_model(chain, store, tolerance=0.05)
+    parts = model.slices.contributions
+    bob, _ = await contribute(chain, store, BOB, model.id, parts[0].to_csv())
+    charlie, _ = await contribute(chain, store, CHARLIE, model.id, parts[1].to_csv())
+    gate = tmp_path / "gate"
+    monkeypatch.setenv("CMU_WORKER_HOLD_AT", "before-submit")
+    monkeypatch.setenv("CMU_WORKER_HOLD_FILE", str(gate))
+    state = tmp_path / "state"
+    running = asyncio.create_task(run_worker(chain, store, state, model.id))
+    checkpoint = state / f"model-{model.id}.json"
+    for _ in range(600):
+        if checkpoint.exists() and json.loads(checkpoint.read_bytes()).get("card_cid"):
+            break
+        assert not running.done(), running
+        await asyncio.sleep(0.2)
+    else:
+        pytest.fail("the worker did not reach its hold point")
+    accepted = {
+        c for c, label in json.loads(checkpoint.read_bytes())["settlements"] if label == "Accept"
+    }
+    assert accepted == {bob, charlie}, "both slices should be accepted at tolerance 0.05"
+    await asyncio.to_thread(chain.withdraw_contribution, signer(CHARLIE), model.id, charlie)
+    gate.touch()
+    worker = await running
+
+    published = [r for r in worker.results if r.outcome.value == "published"]
+    assert len(published) == 1 and published[0].skipped == (charlie,)
+    v1 = await asyncio.to_thread(chain.version, model.id, 1)
+    assert v1.contributions == (bob,)
+    record = await asyncio.to_thread(chain.contribution, model.id, charlie)
+    assert record.status.state is ContributionState.WITHDRAWN and record.settled_in is None
+    report = await verify_version(chain, inputs_for(store), model.id, 1)
+    assert report.matches, report.checks
+    contributions = next(c for c in report.checks if c.name == "contributions")
+    assert "withdrawn before the version landed" in contributions.detail
