@@ -35,6 +35,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import statistics
@@ -631,6 +632,8 @@ class Soak:
         return {
             "passed": passed,
             "seconds": round(time.monotonic() - started),
+            # the soak's own process: 8 clients, the proxy, the checks (ru_maxrss is KiB)
+            "soak_process_max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
             "seed": self.args.seed,
             "volume": volume,
             "faults": faults,

@@ -71,6 +71,10 @@ class TcpProxy:
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:
                 while data := await src.read(65536):
+                    # A closing transport buffers writes without bound while its peer does
+                    # not read (drain() returns at once when closing): stop instead.
+                    if dst.is_closing():
+                        break
                     dst.write(data)
                     await dst.drain()
             except (ConnectionError, OSError):
