@@ -28,6 +28,13 @@ rpc_ready() {
 }
 
 chain_start() {
+  # A chain still running a runtime that has since been rebuilt would serve the old code
+  # (and the client would talk to the wrong pallet): restart it on the new genesis.
+  if live_pid "$CHAIN_PID" >/dev/null && [ -s "$CMU_CHAIN_SPEC" ] \
+    && [ "$(cat "$CHAIN_SPEC_STAMP" 2>/dev/null)" != "$(sha256sum "$CMU_CHAIN_SPEC" | cut -d' ' -f1)" ]; then
+    log "the runtime was rebuilt since this dev chain started: restarting it on the new chain spec"
+    chain_stop_quiet
+  fi
   if live_pid "$CHAIN_PID" >/dev/null; then
     rpc_ready && { log "dev chain already running on ws://127.0.0.1:$CHOPSTICKS_PORT"; return 0; }
     wait_for "$START_TIMEOUT" rpc_ready \

@@ -5,9 +5,11 @@ created by //Alice from a first slice of the data. //Ferdie runs the trainer. //
 //Charlie, //Dave and //Eve contribute further slices: one is a corrupted CSV, one is
 poisoned with flipped labels, one is a resubmitted duplicate. The worker retrains,
 publishes versions and settles every contribution: good data gets its deposit back, bad
-data is rejected with a reason and slashed. A user then predicts with the head for free,
-``cmu verify`` re-derives a version bit for bit, and the run ends with the lineage,
-metrics and deposits.
+data is rejected with a reason and slashed, and the slashed deposits are shared among the
+accepted contributors (Alice chose that slash destination). A user then predicts with the
+head for free, //Charlie, a third party, re-derives the head bit for bit with ``cmu verify``
+and records the result on chain (an attestation), and the run ends with the lineage, metrics,
+deposits and rewards.
 
 Usage: python scripts/story.py [--workdir DIR]   (chain and Kubo must be running)
 """
@@ -47,7 +49,7 @@ from offchain import demo_data
 from offchain.monitor import collect, render
 
 console = Console(highlight=False)
-OWNER, TRAINER = "//Alice", "//Ferdie"
+OWNER, TRAINER, ATTESTER = "//Alice", "//Ferdie", "//Charlie"
 STEPS = 10
 #: The worker trains once no contribution arrived for this long, so that the four
 #: contributions of step 5 (each a `cmu` process of a few seconds) form one round.
@@ -226,13 +228,17 @@ def deposits_table(chain: CmuChain, model: int, names: dict[str, str]) -> Table:
     table = Table(title="Deposits settled", title_justify="left", header_style="bold")
     for column in ("contribution", "contributor", "verdict", "deposit", "outcome"):
         table.add_column(column)
+    destination = chain.model(model).slash_destination.label()
     for c in history.contributions(chain, model):
         verdict = c.status.label()
         money = amount(c.deposit, info.token_decimals, info.token_symbol)
         if c.status.state is ContributionState.ACCEPTED:
             outcome = f"[green]returned[/green] (used in v{c.settled_in})"
+            if c.reward:
+                reward = amount(c.reward, info.token_decimals, info.token_symbol)
+                outcome += f" [bold green]+ {reward} reward[/bold green]"
         elif c.status.state is ContributionState.REJECTED:
-            outcome = f"[red]slashed[/red] to the model owner (v{c.settled_in})"
+            outcome = f"[red]slashed[/red] to {destination} (v{c.settled_in})"
         else:
             outcome = verdict
         table.add_row(
@@ -325,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"{k}={v:.4f}" for k, v in created.get("metrics", {}).items())
     )
 
-    step(3, "Alice makes Ferdie a trainer; Ferdie starts the worker")
+    step(3, "Alice makes Ferdie a trainer and rewards good data; Ferdie starts the worker")
     cmu(
         "role",
         "grant",
@@ -335,6 +341,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--key",
         OWNER,
     )
+    console.print(
+        "  Rejected deposits go to the accepted contributors of the same version, pro rata to "
+        "the improvement the trainer measured for each:"
+    )
+    cmu("model", "slash-destination", str(model), "contributors", "--key", OWNER)
     worker = WorkerProcess(model, workdir / "worker-state", workdir / "worker.log")
     try:
         step(4, "Bob contributes good data (a deposit is held until it is judged)")
@@ -355,7 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cmu_together(
             ("contribute", "register", str(model), str(files["dave"]), "--key", "//Dave"),
             ("contribute", "register", str(model), str(files["eve"]), "--key", "//Eve"),
-            ("contribute", "register", str(model), str(files["bob"]), "--key", "//Bob"),
+            # The client warns that the model already used this file; --force sends it anyway.
+            ("contribute", "register", str(model), str(files["bob"]), "--key", "//Bob", "--force"),
         )
         console.print("  Charlie uploads his CSV with his own tool and registers it anyway:")
         cid, sha = asyncio.run(upload_raw(files["charlie"].read_bytes()))
@@ -376,11 +388,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(no transaction, no fee: the artifact's hash was checked against the chain)"
     )
 
-    step(7, "Anyone can re-derive a version from its recipe: cmu verify")
+    step(7, "Anyone can re-derive a version and say so on chain: cmu verify --attest")
     head = chain.model(model).head
-    verified = cmu("verify", str(model), str(head), allow_failure=True)
+    console.print(
+        "  Charlie, who neither owns nor trains the model, re-runs the head's recipe and "
+        "records the outcome (a small deposit is held against spam):"
+    )
+    verified = cmu(
+        "verify", str(model), str(head), "--attest", "--key", ATTESTER, allow_failure=True
+    )
     if verified.returncode != 0:
         raise SystemExit(f"story stopped: verify did not confirm v{head}")
+    version = chain.version(model, head)
+    console.print(
+        f"  v{head}: verified by {version.matches} account(s), disputed by {version.mismatches}"
+    )
 
     step(8, "Lineage with metrics (head first)")
     snapshot = collect(chain, [model], chain.info(), BlockReader(chain.connection).head_number())
