@@ -168,6 +168,7 @@ def _role_cases(w: World, a: Accounts) -> dict[str, tuple[Signer, Call]]:
                 sha(b"recipe"),
                 [Metric.from_float("val_auc", 0.9)],
                 [(w.contribution, Verdict.accept())],
+                card_cid=artifact.cid,
             ),
         ),
         "set_head": (outsider, calls.set_head(w.model, 0)),
@@ -191,7 +192,9 @@ def _role_cases(w: World, a: Accounts) -> dict[str, tuple[Signer, Call]]:
         ),
         "publish_version (by an admin without the trainer role)": (
             a.admin,
-            calls.publish_version(w.model, 1, artifact.cid, artifact.sha256, sha(b"recipe")),
+            calls.publish_version(
+                w.model, 1, artifact.cid, artifact.sha256, sha(b"recipe"), card_cid=artifact.cid
+            ),
         ),
     }
 
@@ -286,7 +289,14 @@ def test_more_settlements_than_max_settlements_per_version(
         client_accounts,
         client_accounts.trainer,
         calls.publish_version(
-            world.model, 1, artifact.cid, artifact.sha256, sha(b"r"), [], settlements
+            world.model,
+            1,
+            artifact.cid,
+            artifact.sha256,
+            sha(b"r"),
+            [],
+            settlements,
+            card_cid=artifact.cid,
         ),
     )
 
@@ -302,7 +312,15 @@ def test_metric_key_longer_than_max_metric_key_len(
         client_ipfs,
         client_accounts,
         client_accounts.trainer,
-        calls.publish_version(world.model, 1, artifact.cid, artifact.sha256, sha(b"r"), [metric]),
+        calls.publish_version(
+            world.model,
+            1,
+            artifact.cid,
+            artifact.sha256,
+            sha(b"r"),
+            [metric],
+            card_cid=artifact.cid,
+        ),
     )
 
 
@@ -402,13 +420,20 @@ def test_stale_parent_is_refused(
             artifact.sha256,
             sha(b"r2"),
             [Metric.from_float("val_auc", 0.8)],
+            card_cid=artifact.cid,
         ),
     )
     assert isinstance(error, StaleParentError), error
     assert "Rebase on the current head" in error.message
     with pytest.raises(StaleParentError):
         client_chain.publish_version(
-            client_accounts.trainer, world.model, 0, artifact.cid, artifact.sha256, sha(b"r3")
+            client_accounts.trainer,
+            world.model,
+            0,
+            artifact.cid,
+            artifact.sha256,
+            sha(b"r3"),
+            card_cid=artifact.cid,
         )
 
 

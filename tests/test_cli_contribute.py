@@ -113,7 +113,8 @@ def test_frozen_model_is_refused_before_upload(client_env: Accounts, client_chai
     refused = run_cli("contribute", "register", str(model), str(data), "--key",
                       client_env.uri("contributor"))
     assert refused.code == 4
-    assert "Cmu.ModelFrozen: The model is frozen; thaw it first." in refused.err
+    # The explanation is the pallet's doc comment (it changed with pallet-cmu v2).
+    assert "Cmu.ModelFrozen: The model is frozen" in refused.err
     assert not pinned(client_ipfs, data.read_bytes()), "nothing left in IPFS"
     assert client_chain.model(model).contribution_count == 0
 

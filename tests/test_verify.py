@@ -4,6 +4,7 @@ tampered artifact is caught and the report says where it differs."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import subprocess
 import sys
@@ -111,7 +112,7 @@ async def test_verify_catches_a_tampered_artifact(
     stored_artifact = await store.put(tampered)
     owner = signer("//Alice")
     await asyncio.to_thread(
-        chain.publish_version,
+        functools.partial(chain.publish_version, card_cid=stored_recipe.cid),
         owner,
         model.id,
         0,
