@@ -44,7 +44,8 @@ def build(chain: CmuChain, versions: int) -> int:
     # The owner holds every role implicitly, Trainer included: it publishes itself.
     artifact = "bafkreibenchmarkartifact"
     publishes = [calls.publish_version(model, None if i == 0 else i - 1, artifact, bytes(32),
-                                       i.to_bytes(32, "little")) for i in range(versions)]
+                                       i.to_bytes(32, "little"), card_cid=artifact)
+                 for i in range(versions)]
     started = time.perf_counter()
     wrappers = [calls.batch_all(publishes[i:i + 50]) for i in range(0, versions, 50)]
     outcomes = chain.submit_many(owner, wrappers)

@@ -53,6 +53,7 @@ def build(chain: CmuChain, versions: int) -> tuple[int, Signer]:
                     "val_auc", 0.8 + 0.15 * (1 - math.exp(-i / 300)) + 0.004 * math.sin(i)
                 )
             ],
+            card_cid="bafkreibenchmarkcard",
         )
         for i in range(versions)
     ]
@@ -106,6 +107,7 @@ async def measure(chain: CmuChain, model: int, owner: Signer | None, size: tuple
                 bytes(32),
                 secrets.token_bytes(32),
                 [Metric.from_float("val_auc", 0.95)],
+                card_cid="bafkreibenchmarkcard",
             )
             started = time.perf_counter()
             await app._tick()
