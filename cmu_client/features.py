@@ -114,21 +114,22 @@ def detect(substrate: Any) -> RuntimeFeatures:
 
 
 def _read(substrate: Any, metadata: Any) -> RuntimeFeatures:
+    # Only the loaded metadata object is read (no substrate-interface lookups that would
+    # init_runtime again) and one plain RPC for the API versions.
     pallet = metadata.get_metadata_pallet(PALLET)
-    calls = frozenset(str(c.name) for c in (pallet.calls or [])) if pallet else frozenset()
+    functions = {str(c.name): c for c in (pallet.calls or [])} if pallet else {}
+    calls = frozenset(functions)
     storage = frozenset(str(s.name) for s in (pallet.storage or [])) if pallet else frozenset()
     publish_args: tuple[str, ...] = ()
     accept_weight = False
-    if "publish_version" in calls:
-        function = substrate.get_metadata_call_function(PALLET, "publish_version")
+    if "publish_version" in functions:
+        function = functions["publish_version"]
         publish_args = tuple(str(a.value["name"]) for a in function.args)
-        info = function.get_param_info()
-        verdict = info["settlements"][0][1]
+        verdict = function.get_param_info()["settlements"][0][1]
         accept_weight = isinstance(verdict, dict) and verdict.get("Accept") is not None
     destinations: frozenset[str] = frozenset()
-    if "set_slash_destination" in calls:
-        function = substrate.get_metadata_call_function(PALLET, "set_slash_destination")
-        variants = function.get_param_info()["destination"]
+    if "set_slash_destination" in functions:
+        variants = functions["set_slash_destination"].get_param_info()["destination"]
         destinations = frozenset(variants) if isinstance(variants, dict) else frozenset()
     version = substrate.rpc_request("state_getRuntimeVersion", [])["result"]
     api_version = next((int(v) for api_id, v in version.get("apis", []) if api_id == CMU_API_ID), 0)

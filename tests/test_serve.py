@@ -9,6 +9,7 @@ Kubo and recorded on chain.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
 import subprocess
@@ -66,7 +67,8 @@ async def publish_other_version(
     stored = await store.put(artifact)
     recipe_hash = hashlib.sha256(b"test_serve recipe %d" % rounds).digest()
     version, _ = await asyncio.to_thread(
-        chain.publish_version,
+        # pallet-cmu v2 records a version card CID (the first pallet drops it).
+        functools.partial(chain.publish_version, card_cid=stored.cid),
         signer(OWNER_URI),
         live.id,
         parent,
