@@ -114,23 +114,58 @@ def detect(substrate: Any) -> RuntimeFeatures:
 
 
 def _read(substrate: Any, metadata: Any) -> RuntimeFeatures:
-    # Only the loaded metadata object is read (no substrate-interface lookups that would
-    # init_runtime again) and one plain RPC for the API versions.
+    # Plain data only: names from the loaded metadata and enum variants from its portable
+    # type registry. Nothing here builds scalecodec decoder classes (other threads' registry
+    # builds must not see the class tree change, see cmu_client.connection) or makes
+    # substrate-interface init_runtime again; one plain RPC reads the API versions.
     pallet = metadata.get_metadata_pallet(PALLET)
     functions = {str(c.name): c for c in (pallet.calls or [])} if pallet else {}
     calls = frozenset(functions)
     storage = frozenset(str(s.name) for s in (pallet.storage or [])) if pallet else frozenset()
     publish_args: tuple[str, ...] = ()
-    accept_weight = False
     if "publish_version" in functions:
-        function = functions["publish_version"]
-        publish_args = tuple(str(a.value["name"]) for a in function.args)
-        verdict = function.get_param_info()["settlements"][0][1]
-        accept_weight = isinstance(verdict, dict) and verdict.get("Accept") is not None
-    destinations: frozenset[str] = frozenset()
-    if "set_slash_destination" in functions:
-        variants = functions["set_slash_destination"].get_param_info()["destination"]
-        destinations = frozenset(variants) if isinstance(variants, dict) else frozenset()
+        publish_args = tuple(str(a.value["name"]) for a in functions["publish_version"].args)
+    variants = _pallet_enums(metadata)
+    verdict = variants.get("Verdict", {})
+    return _features(
+        substrate,
+        calls=calls,
+        publish_args=publish_args,
+        accept_weight=verdict.get("Accept", 0) > 0,
+        slash_destinations=frozenset(variants.get("SlashDestination", {})),
+        storage=storage,
+    )
+
+
+def _pallet_enums(metadata: Any) -> dict[str, dict[str, int]]:
+    """pallet-cmu's ``Verdict`` and ``SlashDestination``: variant name -> field count."""
+    found: dict[str, dict[str, int]] = {}
+    for entry in metadata.portable_registry.value["types"]:
+        kind = entry["type"]
+        path = kind.get("path") or []
+        if (
+            len(path) >= 2
+            and path[0] == "pallet_cmu"
+            and path[-1]
+            in (
+                "Verdict",
+                "SlashDestination",
+            )
+        ):
+            listed = kind.get("def", {}).get("variant", {}).get("variants", [])
+            found[path[-1]] = {str(v["name"]): len(v.get("fields") or []) for v in listed}
+    return found
+
+
+def _features(
+    substrate: Any,
+    *,
+    calls: frozenset[str],
+    publish_args: tuple[str, ...],
+    accept_weight: bool,
+    slash_destinations: frozenset[str],
+    storage: frozenset[str],
+) -> RuntimeFeatures:
     version = substrate.rpc_request("state_getRuntimeVersion", [])["result"]
     api_version = next((int(v) for api_id, v in version.get("apis", []) if api_id == CMU_API_ID), 0)
     return RuntimeFeatures(
@@ -138,7 +173,7 @@ def _read(substrate: Any, metadata: Any) -> RuntimeFeatures:
         calls=calls,
         publish_args=publish_args,
         accept_weight=accept_weight,
-        slash_destinations=destinations,
+        slash_destinations=slash_destinations,
         storage=storage,
         cmu_api_version=api_version,
     )
