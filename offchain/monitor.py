@@ -132,7 +132,7 @@ def _lineage_table(view: ModelView, attested: bool = False) -> Table:
         for metric in version.metrics:
             if metric.key not in keys:
                 keys.append(metric.key)
-    extra = ("verified",) if attested else ()
+    extra = ("attestations",) if attested else ()
     for column in ("version", "parent", "block", "trainer", *keys, "accepted", *extra, "status"):
         table.add_column(column)
     for version in view.lineage:
@@ -145,7 +145,11 @@ def _lineage_table(view: ModelView, attested: bool = False) -> Table:
             _short(version.trainer),
             *(values.get(k, "-") for k in keys),
             ", ".join(f"#{c}" for c in version.contributions) or "-",
-            *((f"by {version.matches}, disputed by {version.mismatches}",) if attested else ()),
+            *(
+                (f"verified by {version.matches}, disputed by {version.mismatches}",)
+                if attested
+                else ()
+            ),
             version.status.value,
         )
     return table
