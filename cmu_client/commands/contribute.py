@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 
 from cmu_client import history
 from cmu_client.chain import CmuChain
@@ -295,7 +296,13 @@ def cmd_reject(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_totals(args: argparse.Namespace, ctx: CommandContext) -> int:
     from cmu_client.commands.common import check_address
 
-    address = check_address(args.address) if args.address else ctx.signer().ss58_address
+    if args.address:
+        address = check_address(args.address)
+    elif args.key or os.environ.get("CMU_KEY"):
+        address = ctx.signer().ss58_address
+    else:
+        raise UsageError("whose totals? give an ADDRESS (or --key)",
+                         "cmu contribute totals 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
     chain = ctx.chain()
     totals = chain.contributor_totals(address)
     if ctx.json:
