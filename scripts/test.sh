@@ -79,8 +79,14 @@ if [ "${CMU_TEST_NETWORK:-own}" != "shared" ]; then
   export CMU_CHAIN_PORT CMU_IPFS_API_PORT CMU_IPFS_GATEWAY_PORT
   rm -rf "$CMU_RUN"
   stop_test_network() {
-    CMU_RUN="$CMU_RUN" bash scripts/chain.sh stop >/dev/null 2>&1 || true
-    CMU_RUN="$CMU_RUN" bash scripts/ipfs.sh stop >/dev/null 2>&1 || true
+    local run_dir
+    # the shared test network and each pytest worker's (normally stopped by the worker itself;
+    # not when the run was interrupted)
+    for run_dir in "$CMU_RUN" "$CMU_RUN"/workers/*; do
+      [ -d "$run_dir" ] || continue
+      CMU_RUN="$run_dir" bash scripts/chain.sh stop >/dev/null 2>&1 || true
+      CMU_RUN="$run_dir" bash scripts/ipfs.sh stop >/dev/null 2>&1 || true
+    done
     if [ "${failed:-1}" -ne 0 ] && [ -d "$CMU_RUN" ]; then
       # the shared network's logs and each test worker's (workers/gw*/logs)
       (cd "$CMU_RUN" && find . -type d -name logs | while read -r dir; do
