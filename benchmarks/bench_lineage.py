@@ -38,20 +38,32 @@ def build(chain: CmuChain, versions: int) -> int:
     owner = keypair_from_uri(f"//Alice//bench-lineage-{secrets.token_hex(3)}")
     decimals = chain.info().token_decimals
     deposit = chain.info().version_deposit
-    chain.transfer_balance(keypair_from_uri("//Alice"), owner.ss58_address,
-                           2_000 * 10**decimals + deposit * versions * 2)
+    chain.transfer_balance(
+        keypair_from_uri("//Alice"),
+        owner.ss58_address,
+        2_000 * 10**decimals + deposit * versions * 2,
+    )
     model, _ = chain.create_model(owner, "bafkreibenchmarkspec", bytes(32))
     # The owner holds every role implicitly, Trainer included: it publishes itself.
     artifact = "bafkreibenchmarkartifact"
-    publishes = [calls.publish_version(model, None if i == 0 else i - 1, artifact, bytes(32),
-                                       i.to_bytes(32, "little"), card_cid=artifact)
-                 for i in range(versions)]
+    publishes = [
+        calls.publish_version(
+            model,
+            None if i == 0 else i - 1,
+            artifact,
+            bytes(32),
+            i.to_bytes(32, "little"),
+            card_cid=artifact,
+        )
+        for i in range(versions)
+    ]
     started = time.perf_counter()
-    wrappers = [calls.batch_all(publishes[i:i + 50]) for i in range(0, versions, 50)]
+    wrappers = [calls.batch_all(publishes[i : i + 50]) for i in range(0, versions, 50)]
     outcomes = chain.submit_many(owner, wrappers)
     assert all(o.success for o in outcomes), [o.error for o in outcomes if o.error]
-    print(f"published {versions} versions of model {model} in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"published {versions} versions of model {model} in {time.perf_counter() - started:.1f} s"
+    )
     return model
 
 
@@ -74,8 +86,9 @@ def hand_built_key(item: str, model: int, version: int) -> str:
     return "0x" + key.hex()
 
 
-def decode_version(chain: CmuChain, model: int, version: int, type_string: str, raw: str
-                   ) -> Version:
+def decode_version(
+    chain: CmuChain, model: int, version: int, type_string: str, raw: str
+) -> Version:
     def action(substrate: Any) -> Any:
         obj = substrate.runtime_config.create_scale_object(
             type_string, data=ScaleBytes(raw), metadata=substrate.metadata
@@ -92,8 +105,9 @@ def one_request_per_version(chain: CmuChain, model: int) -> list[Version]:
     walked: list[Version] = []
     current = head
     while current is not None:
-        raw = chain.connection.rpc("state_getStorage", [hand_built_key("Versions", model, current),
-                                                        at])
+        raw = chain.connection.rpc(
+            "state_getStorage", [hand_built_key("Versions", model, current), at]
+        )
         version = decode_version(chain, model, current, type_string, raw)
         walked.append(version)
         current = version.parent
@@ -139,8 +153,9 @@ class RequestCounter:
         substrate.rpc_request = counted
 
 
-def timed(label: str, action: Callable[[], list[Version]], repeat: int,
-          counter: RequestCounter) -> tuple[float, int, list[Version]]:
+def timed(
+    label: str, action: Callable[[], list[Version]], repeat: int, counter: RequestCounter
+) -> tuple[float, int, list[Version]]:
     best = float("inf")
     result: list[Version] = []
     requests = 0
@@ -150,8 +165,10 @@ def timed(label: str, action: Callable[[], list[Version]], repeat: int,
         result = action()
         best = min(best, time.perf_counter() - started)
         requests = counter.count - before
-    print(f"  {label:<44} {best * 1000:8.1f} ms  {requests:5d} requests  "
-          f"({len(result)} versions)", flush=True)
+    print(
+        f"  {label:<44} {best * 1000:8.1f} ms  {requests:5d} requests  ({len(result)} versions)",
+        flush=True,
+    )
     return best, requests, result
 
 
@@ -170,30 +187,47 @@ def main() -> None:
     print(f"lineage of model {model} (best of {args.repeat})")
     base, base_requests, expected = timed(
         "one request per version (state_getStorage)",
-        lambda: one_request_per_version(chain, model), args.repeat, counter)
+        lambda: one_request_per_version(chain, model),
+        args.repeat,
+        counter,
+    )
     paged, paged_requests, got = timed(
         "paged (history.lineage, substrate-interface)",
-        lambda: list(history.lineage(chain, model).versions), args.repeat, counter)
+        lambda: list(history.lineage(chain, model).versions),
+        args.repeat,
+        counter,
+    )
     assert got == expected
     _, _, by_hand = timed(
         "paged, keys hashed by hand (previous code)",
-        lambda: paged_hand_built(chain, model), args.repeat, counter)
+        lambda: paged_hand_built(chain, model),
+        args.repeat,
+        counter,
+    )
     assert by_hand == expected
     api, api_requests, via_api = timed(
         "runtime API (CmuApi.lineage, 1000 each)",
-        lambda: list(history.lineage_via_api(chain, model).versions), args.repeat, counter)
+        lambda: list(history.lineage_via_api(chain, model).versions),
+        args.repeat,
+        counter,
+    )
     assert via_api == expected
-    print(f"speed-up over one request per version, measured here: paged {base / paged:.1f}x, "
-          f"runtime API {base / api:.1f}x")
+    print(
+        f"speed-up over one request per version, measured here: paged {base / paged:.1f}x, "
+        f"runtime API {base / api:.1f}x"
+    )
     # Over a real network every request also pays a round trip; the loopback one is
     # already inside the measurement, so only the extra latency is added.
     for rtt in (0.010, 0.050):
         slow = base + base_requests * rtt
-        print(f"projected with {rtt * 1000:.0f} ms round trips: one-by-one {slow:.1f} s, "
-              f"paged {paged + paged_requests * rtt:.2f} s "
-              f"({slow / (paged + paged_requests * rtt):.0f}x), runtime API "
-              f"{api + api_requests * rtt:.2f} s ({slow / (api + api_requests * rtt):.0f}x)")
+        print(
+            f"projected with {rtt * 1000:.0f} ms round trips: one-by-one {slow:.1f} s, "
+            f"paged {paged + paged_requests * rtt:.2f} s "
+            f"({slow / (paged + paged_requests * rtt):.0f}x), runtime API "
+            f"{api + api_requests * rtt:.2f} s ({slow / (api + api_requests * rtt):.0f}x)"
+        )
     chain.close()
+
 
 if __name__ == "__main__":
     main()

@@ -30,15 +30,18 @@ def fresh_model(chain: CmuChain, owner: Signer) -> int:
 
 
 def grants(model: int, tag: str, count: int) -> list[calls.Call]:
-    return [calls.grant_role(model, keypair_from_uri(f"//Bench//{tag}//{i}").ss58_address,
-                             RoleSet.READER) for i in range(count)]
+    return [
+        calls.grant_role(
+            model, keypair_from_uri(f"//Bench//{tag}//{i}").ss58_address, RoleSet.READER
+        )
+        for i in range(count)
+    ]
 
 
 def naive(chain: CmuChain, owner: Signer, batch: list[calls.Call]) -> None:
     substrate = chain.connection.substrate
     for call in batch:
-        extrinsic = substrate.create_signed_extrinsic(call=compose(substrate, call),
-                                                      keypair=owner)
+        extrinsic = substrate.create_signed_extrinsic(call=compose(substrate, call), keypair=owner)
         receipt = substrate.submit_extrinsic(extrinsic, wait_for_inclusion=True)
         assert receipt.is_success, receipt.error_message
 
@@ -50,7 +53,7 @@ def pipelined(chain: CmuChain, owner: Signer, batch: list[calls.Call], in_flight
 
 def batched(chain: CmuChain, owner: Signer, batch: list[calls.Call], size: int) -> None:
     submitter = Submitter(chain.connection, owner, max_in_flight=8)
-    wrappers = [calls.batch_all(batch[i:i + size]) for i in range(0, len(batch), size)]
+    wrappers = [calls.batch_all(batch[i : i + size]) for i in range(0, len(batch), size)]
     outcomes = submitter.submit_many(wrappers)
     assert all(o.success for o in outcomes), [o.error for o in outcomes]
 
@@ -74,22 +77,29 @@ def main() -> None:
     chain = CmuChain.connect(args.rpc)
     owner = keypair_from_uri(f"//Alice//bench-submit-{secrets.token_hex(3)}")
     decimals = chain.info().token_decimals
-    chain.transfer_balance(keypair_from_uri("//Alice"), owner.ss58_address,
-                           2_000 * 10**decimals)
+    chain.transfer_balance(keypair_from_uri("//Alice"), owner.ss58_address, 2_000 * 10**decimals)
     models = [fresh_model(chain, owner) for _ in range(3)]
     tag = secrets.token_hex(3)
     n = args.calls
     print(f"{n} grant_role calls, one key, chain {chain.connection.settings.url}")
-    base = timed("naive loop (wait_for_inclusion)",
-                 lambda: naive(chain, owner, grants(models[0], tag + "a", n)), n)
-    pipe = timed(f"pipelined ({args.in_flight} in flight)",
-                 lambda: pipelined(chain, owner, grants(models[1], tag + "b", n),
-                                   args.in_flight), n)
-    batch = timed(f"batch_all x{args.batch_size}, pipelined",
-                  lambda: batched(chain, owner, grants(models[2], tag + "c", n),
-                                  args.batch_size), n)
-    print(f"speed-up over the naive loop: pipelined {base / pipe:.1f}x, "
-          f"batched {base / batch:.1f}x")
+    base = timed(
+        "naive loop (wait_for_inclusion)",
+        lambda: naive(chain, owner, grants(models[0], tag + "a", n)),
+        n,
+    )
+    pipe = timed(
+        f"pipelined ({args.in_flight} in flight)",
+        lambda: pipelined(chain, owner, grants(models[1], tag + "b", n), args.in_flight),
+        n,
+    )
+    batch = timed(
+        f"batch_all x{args.batch_size}, pipelined",
+        lambda: batched(chain, owner, grants(models[2], tag + "c", n), args.batch_size),
+        n,
+    )
+    print(
+        f"speed-up over the naive loop: pipelined {base / pipe:.1f}x, batched {base / batch:.1f}x"
+    )
     chain.close()
 
 

@@ -25,8 +25,10 @@ class BlockSummary:
 
 def extrinsic_hash(encoded_hex: str) -> str:
     """The transaction hash of an encoded extrinsic (blake2b-256 of its bytes)."""
-    return "0x" + hashlib.blake2b(bytes.fromhex(encoded_hex.removeprefix("0x")),
-                                  digest_size=32).hexdigest()
+    return (
+        "0x"
+        + hashlib.blake2b(bytes.fromhex(encoded_hex.removeprefix("0x")), digest_size=32).hexdigest()
+    )
 
 
 class BlockReader:

@@ -65,8 +65,9 @@ def _u32(value: int, what: str) -> int:
 def _roles(roles: RoleSet) -> int:
     value = int(roles)
     if value == 0 or value & ~int(RoleSet.all()):
-        raise UsageError("the role set is empty or has undefined bits",
-                         "use admin, contributor, trainer, reader")
+        raise UsageError(
+            "the role set is empty or has undefined bits", "use admin, contributor, trainer, reader"
+        )
     return value
 
 
@@ -82,34 +83,49 @@ def _account(address: str) -> dict[str, str]:
 
 
 def create_model(spec_cid: str, spec_hash: bytes, policy: AccessPolicy) -> Call:
-    return Call(PALLET, "create_model", {
-        "spec_cid": _cid(spec_cid, "spec CID"),
-        "spec_hash": _hash32(spec_hash, "spec hash"),
-        "policy": policy.to_scale(),
-    })
+    return Call(
+        PALLET,
+        "create_model",
+        {
+            "spec_cid": _cid(spec_cid, "spec CID"),
+            "spec_hash": _hash32(spec_hash, "spec hash"),
+            "policy": policy.to_scale(),
+        },
+    )
 
 
 def set_model_metadata(model: ModelId, spec_cid: str, spec_hash: bytes) -> Call:
-    return Call(PALLET, "set_model_metadata", {
-        "model": _u32(model, "model"),
-        "spec_cid": _cid(spec_cid, "spec CID"),
-        "spec_hash": _hash32(spec_hash, "spec hash"),
-    })
+    return Call(
+        PALLET,
+        "set_model_metadata",
+        {
+            "model": _u32(model, "model"),
+            "spec_cid": _cid(spec_cid, "spec CID"),
+            "spec_hash": _hash32(spec_hash, "spec hash"),
+        },
+    )
 
 
 def set_access_policy(model: ModelId, policy: AccessPolicy) -> Call:
-    return Call(PALLET, "set_access_policy",
-                {"model": _u32(model, "model"), "policy": policy.to_scale()})
+    return Call(
+        PALLET, "set_access_policy", {"model": _u32(model, "model"), "policy": policy.to_scale()}
+    )
 
 
 def grant_role(model: ModelId, who: str, roles: RoleSet) -> Call:
-    return Call(PALLET, "grant_role",
-                {"model": _u32(model, "model"), "who": _account(who), "roles": _roles(roles)})
+    return Call(
+        PALLET,
+        "grant_role",
+        {"model": _u32(model, "model"), "who": _account(who), "roles": _roles(roles)},
+    )
 
 
 def revoke_role(model: ModelId, who: str, roles: RoleSet) -> Call:
-    return Call(PALLET, "revoke_role",
-                {"model": _u32(model, "model"), "who": _account(who), "roles": _roles(roles)})
+    return Call(
+        PALLET,
+        "revoke_role",
+        {"model": _u32(model, "model"), "who": _account(who), "roles": _roles(roles)},
+    )
 
 
 def freeze_model(model: ModelId) -> Call:
@@ -121,19 +137,27 @@ def thaw_model(model: ModelId) -> Call:
 
 
 def submit_contribution(model: ModelId, data_cid: str, data_hash: bytes, rows: int) -> Call:
-    return Call(PALLET, "submit_contribution", {
-        "model": _u32(model, "model"),
-        "data_cid": _cid(data_cid, "data CID"),
-        "data_hash": _hash32(data_hash, "data hash"),
-        "rows": _u32(rows, "row count"),
-    })
+    return Call(
+        PALLET,
+        "submit_contribution",
+        {
+            "model": _u32(model, "model"),
+            "data_cid": _cid(data_cid, "data CID"),
+            "data_hash": _hash32(data_hash, "data hash"),
+            "rows": _u32(rows, "row count"),
+        },
+    )
 
 
 def withdraw_contribution(model: ModelId, contribution: ContributionId) -> Call:
-    return Call(PALLET, "withdraw_contribution", {
-        "model": _u32(model, "model"),
-        "contribution": _u32(contribution, "contribution"),
-    })
+    return Call(
+        PALLET,
+        "withdraw_contribution",
+        {
+            "model": _u32(model, "model"),
+            "contribution": _u32(contribution, "contribution"),
+        },
+    )
 
 
 def publish_version(
@@ -152,7 +176,8 @@ def publish_version(
     accepted verdict carries its reward weight (dropped for the first pallet too)."""
     args: dict[str, Any] = {
         "model": _u32(model, "model"),
-        "expected_parent": None if expected_parent is None
+        "expected_parent": None
+        if expected_parent is None
         else _u32(expected_parent, "parent version"),
         "artifact_cid": _cid(artifact_cid, "artifact CID"),
         "artifact_hash": _hash32(artifact_hash, "artifact hash"),
@@ -160,12 +185,12 @@ def publish_version(
     }
     if card_cid is not None:
         args["card_cid"] = _cid(card_cid, "version card CID")
-    args["metrics"] = _bounded([
-        {"key": "0x" + m.key.encode("utf-8").hex(), "value": m.value} for m in metrics
-    ])
-    args["settlements"] = _bounded([
-        (_u32(cid, "contribution"), verdict.to_scale()) for cid, verdict in settlements
-    ])
+    args["metrics"] = _bounded(
+        [{"key": "0x" + m.key.encode("utf-8").hex(), "value": m.value} for m in metrics]
+    )
+    args["settlements"] = _bounded(
+        [(_u32(cid, "contribution"), verdict.to_scale()) for cid, verdict in settlements]
+    )
     return Call(PALLET, "publish_version", args)
 
 
@@ -176,20 +201,27 @@ def reject_contributions(
     items = [(_u32(cid, "contribution"), reason.value) for cid, reason in rejections]
     if not items:
         raise UsageError("nothing to reject")
-    return Call(PALLET, "reject_contributions",
-                {"model": _u32(model, "model"), "rejections": _bounded(items)})
+    return Call(
+        PALLET,
+        "reject_contributions",
+        {"model": _u32(model, "model"), "rejections": _bounded(items)},
+    )
 
 
 def attest_version(
     model: ModelId, version: VersionId, outcome: AttestationOutcome, report_cid: str
 ) -> Call:
     """Record a re-derivation's outcome, with the report's CID (pallet-cmu v2)."""
-    return Call(PALLET, "attest_version", {
-        "model": _u32(model, "model"),
-        "version": _u32(version, "version"),
-        "outcome": outcome.value,
-        "report_cid": _cid(report_cid, "report CID"),
-    })
+    return Call(
+        PALLET,
+        "attest_version",
+        {
+            "model": _u32(model, "model"),
+            "version": _u32(version, "version"),
+            "outcome": outcome.value,
+            "report_cid": _cid(report_cid, "report CID"),
+        },
+    )
 
 
 def retire_model(model: ModelId) -> Call:
@@ -200,30 +232,44 @@ def retire_model(model: ModelId) -> Call:
 def set_head(model: ModelId, version: VersionId, reason: int = 0) -> Call:
     if not 0 <= reason <= 255:
         raise UsageError("the head-change reason is a code from 0 to 255")
-    return Call(PALLET, "set_head",
-                {"model": _u32(model, "model"), "version": _u32(version, "version"),
-                 "reason": reason})
+    return Call(
+        PALLET,
+        "set_head",
+        {"model": _u32(model, "model"), "version": _u32(version, "version"), "reason": reason},
+    )
 
 
 def deprecate_version(model: ModelId, version: VersionId) -> Call:
-    return Call(PALLET, "deprecate_version",
-                {"model": _u32(model, "model"), "version": _u32(version, "version")})
+    return Call(
+        PALLET,
+        "deprecate_version",
+        {"model": _u32(model, "model"), "version": _u32(version, "version")},
+    )
 
 
 def revoke_version(model: ModelId, version: VersionId) -> Call:
-    return Call(PALLET, "revoke_version",
-                {"model": _u32(model, "model"), "version": _u32(version, "version")})
+    return Call(
+        PALLET,
+        "revoke_version",
+        {"model": _u32(model, "model"), "version": _u32(version, "version")},
+    )
 
 
 def set_slash_destination(model: ModelId, destination: SlashDestination) -> Call:
-    return Call(PALLET, "set_slash_destination",
-                {"model": _u32(model, "model"), "destination": destination.to_scale()})
+    return Call(
+        PALLET,
+        "set_slash_destination",
+        {"model": _u32(model, "model"), "destination": destination.to_scale()},
+    )
 
 
 def nfts_transfer(collection: int, item: ModelId, dest: str) -> Call:
     """Move a model's NFT (and with it, ownership) with pallet-nfts."""
-    return Call("Nfts", "transfer",
-                {"collection": collection, "item": _u32(item, "model"), "dest": _account(dest)})
+    return Call(
+        "Nfts",
+        "transfer",
+        {"collection": collection, "item": _u32(item, "model"), "dest": _account(dest)},
+    )
 
 
 def balances_transfer(dest: str, amount: int) -> Call:

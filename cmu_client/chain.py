@@ -228,8 +228,11 @@ class CmuChain:
 
     def info(self) -> ChainInfo:
         def action(substrate: Any) -> tuple[str, str, int]:
-            return (str(substrate.chain), str(substrate.token_symbol or "UNIT"),
-                    int(substrate.token_decimals or 12))
+            return (
+                str(substrate.chain),
+                str(substrate.token_symbol or "UNIT"),
+                int(substrate.token_decimals or 12),
+            )
 
         name, symbol, decimals = self.connection.run(action, what="chain properties")
         return ChainInfo(
@@ -248,8 +251,11 @@ class CmuChain:
     def balance(self, address: str) -> Balance:
         value = self._query("System", "Account", [address])
         data = value["data"]
-        return Balance(int(data["free"]), int(data["reserved"]),
-                       int(data.get("frozen", data.get("misc_frozen", 0))))
+        return Balance(
+            int(data["free"]),
+            int(data["reserved"]),
+            int(data.get("frozen", data.get("misc_frozen", 0))),
+        )
 
     # -- models ---------------------------------------------------------------------
 
@@ -290,8 +296,9 @@ class CmuChain:
 
         entries = self.connection.run(action, what="Models read")
         owners = self._owners([mid for mid, _ in entries])
-        return sorted((decode.model(mid, v, owners.get(mid)) for mid, v in entries),
-                      key=lambda m: m.id)
+        return sorted(
+            (decode.model(mid, v, owners.get(mid)) for mid, v in entries), key=lambda m: m.id
+        )
 
     def _owners(self, model_ids: Iterable[ModelId]) -> dict[ModelId, str]:
         ids = list(model_ids)
@@ -335,8 +342,9 @@ class CmuChain:
         grants = self.connection.run(action, what="Roles read")
         owner = self.owner_of(model_id) if any(o for _, o in grants.values()) else None
         # v2 grants made under an earlier owner no longer count (they lapse on a sale).
-        return {who: roles for who, (roles, under) in grants.items()
-                if under is None or under == owner}
+        return {
+            who: roles for who, (roles, under) in grants.items() if under is None or under == owner
+        }
 
     # -- versions and contributions (single) ----------------------------------------
 
@@ -347,15 +355,18 @@ class CmuChain:
     def version(self, model_id: ModelId, version_id: VersionId) -> Version:
         found = self.version_or_none(model_id, version_id)
         if found is None:
-            raise NotFoundError(f"model {model_id} has no version {version_id}",
-                                f"list versions with `cmu version list {model_id}`")
+            raise NotFoundError(
+                f"model {model_id} has no version {version_id}",
+                f"list versions with `cmu version list {model_id}`",
+            )
         return found
 
     def head(self, model_id: ModelId) -> Version:
         model = self.model(model_id)
         if model.head is None:
-            raise NotFoundError(f"model {model_id} has no version yet",
-                                "a trainer publishes the first version")
+            raise NotFoundError(
+                f"model {model_id} has no version yet", "a trainer publishes the first version"
+            )
         return self.version(model_id, model.head)
 
     def contribution_or_none(
@@ -367,29 +378,32 @@ class CmuChain:
     def contribution(self, model_id: ModelId, contribution_id: ContributionId) -> Contribution:
         found = self.contribution_or_none(model_id, contribution_id)
         if found is None:
-            raise NotFoundError(f"model {model_id} has no contribution {contribution_id}",
-                                f"list them with `cmu contribute list {model_id}`")
+            raise NotFoundError(
+                f"model {model_id} has no contribution {contribution_id}",
+                f"list them with `cmu contribute list {model_id}`",
+            )
         return found
 
     # -- attestations and track records (pallet-cmu v2) -----------------------------
 
-    def attestation(self, model_id: ModelId, version_id: VersionId, who: str
-                    ) -> Attestation | None:
+    def attestation(self, model_id: ModelId, version_id: VersionId, who: str) -> Attestation | None:
         """``who``'s attestation of the version, if any (None on the first pallet)."""
         if not self.features().attestations:
             return None
         value = self._query(PALLET, "Attestations", [model_id, version_id, who])
         return None if value is None else decode.attestation(model_id, version_id, who, value)
 
-    def attestations(self, model_id: ModelId, version_id: VersionId, page_size: int = 256
-                     ) -> list[Attestation]:
+    def attestations(
+        self, model_id: ModelId, version_id: VersionId, page_size: int = 256
+    ) -> list[Attestation]:
         """Every attestation of the version, read in pages ([] on the first pallet)."""
         if not self.features().attestations:
             return []
 
         def action(substrate: Any) -> list[tuple[str, Any]]:
-            result = substrate.query_map(PALLET, "Attestations", [model_id, version_id],
-                                         page_size=page_size)
+            result = substrate.query_map(
+                PALLET, "Attestations", [model_id, version_id], page_size=page_size
+            )
             return [(str(k.value), v.value) for k, v in result]
 
         entries = self.connection.run(action, what="Attestations read")
@@ -426,32 +440,41 @@ class CmuChain:
     def submit_many(self, signer: Signer, many: Sequence[Call]) -> list[ExtrinsicResult]:
         return self.submitter(signer).submit_many(many)
 
-    def submit_batch(self, signer: Signer, many: Sequence[Call], *, atomic: bool = True
-                     ) -> list[CallResult]:
+    def submit_batch(
+        self, signer: Signer, many: Sequence[Call], *, atomic: bool = True
+    ) -> list[CallResult]:
         return self.submitter(signer).submit_batch(many, atomic=atomic)
 
     def create_model(
-        self, signer: Signer, spec_cid: str, spec_hash: bytes,
+        self,
+        signer: Signer,
+        spec_cid: str,
+        spec_hash: bytes,
         policy: AccessPolicy | None = None,
     ) -> tuple[ModelId, ExtrinsicResult]:
-        result = self.submit(signer, calls.create_model(spec_cid, spec_hash,
-                                                        policy or AccessPolicy()))
+        result = self.submit(
+            signer, calls.create_model(spec_cid, spec_hash, policy or AccessPolicy())
+        )
         return int(result.first(PALLET, "ModelCreated").attr("model")), result
 
-    def set_model_metadata(self, signer: Signer, model_id: ModelId, spec_cid: str,
-                           spec_hash: bytes) -> ExtrinsicResult:
+    def set_model_metadata(
+        self, signer: Signer, model_id: ModelId, spec_cid: str, spec_hash: bytes
+    ) -> ExtrinsicResult:
         return self.submit(signer, calls.set_model_metadata(model_id, spec_cid, spec_hash))
 
-    def set_access_policy(self, signer: Signer, model_id: ModelId, policy: AccessPolicy
-                          ) -> ExtrinsicResult:
+    def set_access_policy(
+        self, signer: Signer, model_id: ModelId, policy: AccessPolicy
+    ) -> ExtrinsicResult:
         return self.submit(signer, calls.set_access_policy(model_id, policy))
 
-    def grant_role(self, signer: Signer, model_id: ModelId, who: str, roles: RoleSet
-                   ) -> ExtrinsicResult:
+    def grant_role(
+        self, signer: Signer, model_id: ModelId, who: str, roles: RoleSet
+    ) -> ExtrinsicResult:
         return self.submit(signer, calls.grant_role(model_id, who, roles))
 
-    def revoke_role(self, signer: Signer, model_id: ModelId, who: str, roles: RoleSet
-                    ) -> ExtrinsicResult:
+    def revoke_role(
+        self, signer: Signer, model_id: ModelId, who: str, roles: RoleSet
+    ) -> ExtrinsicResult:
         return self.submit(signer, calls.revoke_role(model_id, who, roles))
 
     def freeze_model(self, signer: Signer, model_id: ModelId) -> ExtrinsicResult:
@@ -463,12 +486,12 @@ class CmuChain:
     def submit_contribution(
         self, signer: Signer, model_id: ModelId, data_cid: str, data_hash: bytes, rows: int
     ) -> tuple[ContributionId, ExtrinsicResult]:
-        result = self.submit(signer, calls.submit_contribution(model_id, data_cid, data_hash,
-                                                               rows))
+        result = self.submit(signer, calls.submit_contribution(model_id, data_cid, data_hash, rows))
         return int(result.first(PALLET, "ContributionSubmitted").attr("contribution")), result
 
-    def withdraw_contribution(self, signer: Signer, model_id: ModelId,
-                              contribution_id: ContributionId) -> ExtrinsicResult:
+    def withdraw_contribution(
+        self, signer: Signer, model_id: ModelId, contribution_id: ContributionId
+    ) -> ExtrinsicResult:
         return self.submit(signer, calls.withdraw_contribution(model_id, contribution_id))
 
     def publish_version(
@@ -488,45 +511,64 @@ class CmuChain:
         and dropped for the first pallet, like the accepted verdicts' reward weights. On
         v2 a settlement of a contribution that is no longer pending is skipped, not
         failed: see :func:`skipped_settlements` on the result."""
-        result = self.submit(signer, calls.publish_version(
-            model_id, expected_parent, artifact_cid, artifact_hash, recipe_hash, metrics,
-            settlements, card_cid=card_cid))
+        result = self.submit(
+            signer,
+            calls.publish_version(
+                model_id,
+                expected_parent,
+                artifact_cid,
+                artifact_hash,
+                recipe_hash,
+                metrics,
+                settlements,
+                card_cid=card_cid,
+            ),
+        )
         return int(result.first(PALLET, "VersionPublished").attr("version")), result
 
     def reject_contributions(
-        self, signer: Signer, model_id: ModelId,
+        self,
+        signer: Signer,
+        model_id: ModelId,
         rejections: Iterable[tuple[ContributionId, RejectionReason]],
     ) -> ExtrinsicResult:
         """Settle rejections without publishing a version (pallet-cmu v2)."""
         return self.submit(signer, calls.reject_contributions(model_id, rejections))
 
     def attest_version(
-        self, signer: Signer, model_id: ModelId, version_id: VersionId,
-        outcome: AttestationOutcome, report_cid: str,
+        self,
+        signer: Signer,
+        model_id: ModelId,
+        version_id: VersionId,
+        outcome: AttestationOutcome,
+        report_cid: str,
     ) -> ExtrinsicResult:
         """Record that ``signer`` re-derived the version and found ``outcome``; holds the
         attestation deposit (pallet-cmu v2)."""
-        return self.submit(signer, calls.attest_version(model_id, version_id, outcome,
-                                                        report_cid))
+        return self.submit(signer, calls.attest_version(model_id, version_id, outcome, report_cid))
 
     def retire_model(self, signer: Signer, model_id: ModelId) -> ExtrinsicResult:
         """Retire the model (owner; pallet-cmu v2)."""
         return self.submit(signer, calls.retire_model(model_id))
 
-    def set_head(self, signer: Signer, model_id: ModelId, version_id: VersionId,
-                 reason: int = 0) -> ExtrinsicResult:
+    def set_head(
+        self, signer: Signer, model_id: ModelId, version_id: VersionId, reason: int = 0
+    ) -> ExtrinsicResult:
         return self.submit(signer, calls.set_head(model_id, version_id, reason))
 
-    def deprecate_version(self, signer: Signer, model_id: ModelId, version_id: VersionId
-                          ) -> ExtrinsicResult:
+    def deprecate_version(
+        self, signer: Signer, model_id: ModelId, version_id: VersionId
+    ) -> ExtrinsicResult:
         return self.submit(signer, calls.deprecate_version(model_id, version_id))
 
-    def revoke_version(self, signer: Signer, model_id: ModelId, version_id: VersionId
-                       ) -> ExtrinsicResult:
+    def revoke_version(
+        self, signer: Signer, model_id: ModelId, version_id: VersionId
+    ) -> ExtrinsicResult:
         return self.submit(signer, calls.revoke_version(model_id, version_id))
 
-    def set_slash_destination(self, signer: Signer, model_id: ModelId,
-                              destination: SlashDestination) -> ExtrinsicResult:
+    def set_slash_destination(
+        self, signer: Signer, model_id: ModelId, destination: SlashDestination
+    ) -> ExtrinsicResult:
         return self.submit(signer, calls.set_slash_destination(model_id, destination))
 
     def transfer_model(self, signer: Signer, model_id: ModelId, dest: str) -> ExtrinsicResult:

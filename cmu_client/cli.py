@@ -63,16 +63,18 @@ def build_parser(plugins: LoadedPlugins | None = None) -> argparse.ArgumentParse
         description="Collaborative Model Update: ML models as NFTs, improved together.",
     )
     parser.add_argument("--version", action="version", version=f"cmu {__version__}")
-    parser.add_argument("--rpc", help="chain RPC URL (default: $CMU_RPC_URL or "
-                                      "ws://127.0.0.1:9944)")
-    parser.add_argument("--ipfs", help="Kubo API multiaddr (default: $CMU_IPFS_API or "
-                                       "/ip4/127.0.0.1/tcp/5001)")
-    parser.add_argument("--keystore", help="keystore directory (default: $CMU_KEYSTORE or "
-                                           "~/.config/cmu/keys)")
+    parser.add_argument(
+        "--rpc", help="chain RPC URL (default: $CMU_RPC_URL or ws://127.0.0.1:9944)"
+    )
+    parser.add_argument(
+        "--ipfs", help="Kubo API multiaddr (default: $CMU_IPFS_API or /ip4/127.0.0.1/tcp/5001)"
+    )
+    parser.add_argument(
+        "--keystore", help="keystore directory (default: $CMU_KEYSTORE or ~/.config/cmu/keys)"
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress or notes")
     parser.add_argument("--debug", action="store_true", help="log RPC traffic and tracebacks")
-    commands = Commands(
-        parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    commands = Commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     for group in (keys, models, roles, contribute, versions, predict, info):
         group.register(commands)
     for name, plugin in sorted((plugins.plugins if plugins else {}).items()):
@@ -107,8 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     plugins = load_plugins()
     parser = build_parser(plugins)
     for name, why in sorted(plugins.failures.items()):
-        err.print(f"[yellow]warning:[/yellow] plugin {escape(name)} not loaded: {escape(why)}",
-                  highlight=False)
+        err.print(
+            f"[yellow]warning:[/yellow] plugin {escape(name)} not loaded: {escape(why)}",
+            highlight=False,
+        )
     args = parser.parse_args(argv)
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
@@ -122,9 +126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(result or 0)
     except CmuError as error:
         if getattr(args, "json", False) and isinstance(error, ValidationError):
-            ctx.output.json({"valid": False, "error": error.message,
-                             "problems": [p.__dict__ for p in error.problems],
-                             "more": error.more})
+            ctx.output.json(
+                {
+                    "valid": False,
+                    "error": error.message,
+                    "problems": [p.__dict__ for p in error.problems],
+                    "more": error.more,
+                }
+            )
         report_error(error, err)
         if args.debug:
             raise

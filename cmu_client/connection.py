@@ -132,8 +132,7 @@ class ChainConnection:
                 except NotImplementedError as exc:
                     # scalecodec found no decoder for a type: this connection's registry is
                     # incomplete (see _REGISTRY_LOCK). A fresh connection builds it again.
-                    log.warning("incomplete type registry during %s (%s); reconnecting",
-                                what, exc)
+                    log.warning("incomplete type registry during %s (%s); reconnecting", what, exc)
                     self._drop()
                     if attempt == attempts:
                         raise ChainConnectionError(
@@ -142,8 +141,11 @@ class ChainConnection:
                             "client cannot decode",
                         ) from None
                 except _DROPPED as exc:
-                    log.warning("chain connection lost during %s (%s); reconnecting",
-                                what, type(exc).__name__)
+                    log.warning(
+                        "chain connection lost during %s (%s); reconnecting",
+                        what,
+                        type(exc).__name__,
+                    )
                     self._reconnect()
                     if attempt == attempts:
                         self._drop()
@@ -195,5 +197,6 @@ def rpc_error(method: str, error: Any) -> RpcError:
         detail = f"{known[0]} ({detail})"
     elif "unreachable" in detail and method == "author_submitExtrinsic":
         detail = f"the runtime cannot decode these bytes as an extrinsic ({detail})"
-    return RpcError(f"the node refused {method}: {detail}",
-                    "check what was sent; nothing was applied")
+    return RpcError(
+        f"the node refused {method}: {detail}", "check what was sent; nothing was applied"
+    )

@@ -71,8 +71,9 @@ class _Problems:
         self.more = 0
         self.cap = cap
 
-    def add(self, row: int | None, column: str | None, problem: str, expected: str | None = None
-            ) -> None:
+    def add(
+        self, row: int | None, column: str | None, problem: str, expected: str | None = None
+    ) -> None:
         if len(self.items) < self.cap:
             self.items.append(Problem(row, column, problem, expected))
         else:
@@ -108,8 +109,12 @@ def _decode(data: bytes, problems: _Problems) -> str | None:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.add(None, None, f"not UTF-8 text (bad byte at offset {exc.start})",
-                     "a UTF-8 encoded CSV file")
+        problems.add(
+            None,
+            None,
+            f"not UTF-8 text (bad byte at offset {exc.start})",
+            "a UTF-8 encoded CSV file",
+        )
         return None
 
 
@@ -135,12 +140,17 @@ def load_csv(
     try:
         header = next(reader)
     except StopIteration:
-        raise DataError(subject, [Problem(None, None, "the file is empty",
-                                          "a header row and at least one data row")],
-                        "give a CSV file with a header row naming the columns") from None
+        raise DataError(
+            subject,
+            [Problem(None, None, "the file is empty", "a header row and at least one data row")],
+            "give a CSV file with a header row naming the columns",
+        ) from None
     except csv.Error as exc:
-        raise DataError(subject, [Problem(0, None, f"malformed CSV: {exc}")],
-                        "fix the header row: comma separated, quotes closed") from None
+        raise DataError(
+            subject,
+            [Problem(0, None, f"malformed CSV: {exc}")],
+            "fix the header row: comma separated, quotes closed",
+        ) from None
 
     columns = [normalise_cell(h) for h in header]
     index = _check_header(columns, spec, require_label, allow_extra_columns, problems)
@@ -159,8 +169,10 @@ def load_csv(
                 what = "an empty line" if not fields else f"{len(fields)} values"
                 problems.add(row_no, None, what, f"{len(columns)} values, as in the header")
                 continue
-            x = [_cell(normalise_cell(fields[col]), feat, row_no, problems)
-                 for feat, col in zip(spec.features, feature_cols, strict=True)]
+            x = [
+                _cell(normalise_cell(fields[col]), feat, row_no, problems)
+                for feat, col in zip(spec.features, feature_cols, strict=True)
+            ]
             rows_x.append(x)
             if label_col is not None:
                 rows_y.append(_label(normalise_cell(fields[label_col]), spec, row_no, problems))
@@ -169,9 +181,12 @@ def load_csv(
     if row_no == 0 and not problems:
         problems.add(None, None, "no data rows", "at least one row after the header")
     if problems:
-        raise DataError(subject, problems.items,
-                        "fix the listed cells; missing feature values may be left empty",
-                        problems.more)
+        raise DataError(
+            subject,
+            problems.items,
+            "fix the listed cells; missing feature values may be left empty",
+            problems.more,
+        )
 
     features = np.asarray(rows_x, dtype=np.float64).reshape(len(rows_x), len(spec.features))
     labels = np.asarray(rows_y, dtype=np.float64) if label_col is not None else None
@@ -211,47 +226,70 @@ def _header_hint(spec: ModelSpec, require_label: bool) -> str:
 def _cell(text: str, feature: Feature, row: int, problems: _Problems) -> float:
     if text in MISSING_TOKENS:
         if not feature.allow_missing:
-            problems.add(row, feature.name, "missing value",
-                         "a value (this feature does not allow missing values)")
+            problems.add(
+                row,
+                feature.name,
+                "missing value",
+                "a value (this feature does not allow missing values)",
+            )
         return math.nan
     if feature.type is FeatureType.CATEGORICAL:
         try:
             return float(feature.categories.index(text))
         except ValueError:
-            problems.add(row, feature.name, f"unknown category {_shown(text)}",
-                         "one of " + _short_list(feature.categories))
+            problems.add(
+                row,
+                feature.name,
+                f"unknown category {_shown(text)}",
+                "one of " + _short_list(feature.categories),
+            )
             return math.nan
     if feature.type is FeatureType.INTEGER:
         value = _whole(text)
         if value is None:
-            problems.add(row, feature.name, f"{_shown(text)} is not a whole number",
-                         "an integer")
+            problems.add(row, feature.name, f"{_shown(text)} is not a whole number", "an integer")
             return math.nan
         if not math.isfinite(value):
             problems.add(row, feature.name, f"{_shown(text)} is out of range", "a finite number")
             return math.nan
     else:
         if not _NUMBER_RE.match(text):
-            problems.add(row, feature.name, f"{_shown(text)} is not a number",
-                         "a decimal number such as 1.5 or -2e3, or an empty cell if missing")
+            problems.add(
+                row,
+                feature.name,
+                f"{_shown(text)} is not a number",
+                "a decimal number such as 1.5 or -2e3, or an empty cell if missing",
+            )
             return math.nan
         value = float(text)
         if not math.isfinite(value):
             problems.add(row, feature.name, f"{_shown(text)} is out of range", "a finite number")
             return math.nan
     if feature.min is not None and value < feature.min:
-        problems.add(row, feature.name, f"{_shown(text, quote=False)} is below the minimum",
-                     f">= {feature.min:g}")
+        problems.add(
+            row,
+            feature.name,
+            f"{_shown(text, quote=False)} is below the minimum",
+            f">= {feature.min:g}",
+        )
     if feature.max is not None and value > feature.max:
-        problems.add(row, feature.name, f"{_shown(text, quote=False)} is above the maximum",
-                     f"<= {feature.max:g}")
+        problems.add(
+            row,
+            feature.name,
+            f"{_shown(text, quote=False)} is above the maximum",
+            f"<= {feature.max:g}",
+        )
     return value
 
 
 def _label(text: str, spec: ModelSpec, row: int, problems: _Problems) -> float:
     if text in MISSING_TOKENS:
-        problems.add(row, spec.label, "missing label",
-                     "a label on every row (LightGBM cannot train on unlabeled rows)")
+        problems.add(
+            row,
+            spec.label,
+            "missing label",
+            "a label on every row (LightGBM cannot train on unlabeled rows)",
+        )
         return math.nan
     if spec.task is Task.REGRESSION:
         if not _NUMBER_RE.match(text) or not math.isfinite(float(text)):
@@ -264,14 +302,22 @@ def _label(text: str, spec: ModelSpec, row: int, problems: _Problems) -> float:
         index = _whole(text)
         if index is not None and 0 <= index < len(spec.classes):
             return float(index)
-        problems.add(row, spec.label, f"unknown class {_shown(text)}",
-                     "one of " + _short_list(spec.classes) + " or its index")
+        problems.add(
+            row,
+            spec.label,
+            f"unknown class {_shown(text)}",
+            "one of " + _short_list(spec.classes) + " or its index",
+        )
         return math.nan
     count = spec.class_count
     index = _whole(text)
     if index is None or not 0 <= index < count:
-        problems.add(row, spec.label, f"{_shown(text)} is not a class index",
-                     f"an integer from 0 to {count - 1}")
+        problems.add(
+            row,
+            spec.label,
+            f"{_shown(text)} is not a class index",
+            f"an integer from 0 to {count - 1}",
+        )
         return math.nan
     return float(index)
 

@@ -178,8 +178,9 @@ def contribution(model_id: int, contribution_id: int, value: Mapping[str, Any]) 
     )
 
 
-def attestation(model_id: int, version_id: int, attester: str, value: Mapping[str, Any]
-                ) -> Attestation:
+def attestation(
+    model_id: int, version_id: int, attester: str, value: Mapping[str, Any]
+) -> Attestation:
     return Attestation(
         model=model_id,
         version=version_id,
@@ -214,8 +215,15 @@ def event(record: Any) -> ChainEvent:
 
 # --- errors ------------------------------------------------------------------------
 
-_PERMISSION = {"NotAdmin", "NotTrainer", "NotContributor", "NotContributionOwner",
-               "OnlyOwnerManagesAdmins", "NoPermission", "NotOwner"}
+_PERMISSION = {
+    "NotAdmin",
+    "NotTrainer",
+    "NotContributor",
+    "NotContributionOwner",
+    "OnlyOwnerManagesAdmins",
+    "NoPermission",
+    "NotOwner",
+}
 
 #: What to do about each pallet-cmu error (the "what went wrong" comes from metadata).
 HINTS: Mapping[str, str] = {
@@ -268,8 +276,7 @@ def dispatch_error(error: Any, metadata: Any, extrinsic_hash: str | None = None)
     if payload is not None:
         detail = variant(payload)[0] if isinstance(payload, str | dict) else str(payload)
     explanation = _SYSTEM_EXPLANATIONS.get(detail or name, "")
-    return ChainError(name, detail or name, explanation, HINTS.get(detail or name),
-                      extrinsic_hash)
+    return ChainError(name, detail or name, explanation, HINTS.get(detail or name), extrinsic_hash)
 
 
 def _error_index(field: Any) -> int:

@@ -34,20 +34,25 @@ DEFAULT_PAGE = 256
 API_LINEAGE_PAGE = 1000
 
 
-def read_versions(chain: CmuChain, model: ModelId, ids: list[VersionId], at: str | None = None
-                  ) -> dict[VersionId, Version]:
+def read_versions(
+    chain: CmuChain, model: ModelId, ids: list[VersionId], at: str | None = None
+) -> dict[VersionId, Version]:
     """The given versions in one storage request (absent ones are left out)."""
     values = chain.read_entries("Versions", [(model, i) for i in ids], at)
-    return {i: decode.version(model, i, v) for i, v in zip(ids, values, strict=True)
-            if v is not None}
+    return {
+        i: decode.version(model, i, v) for i, v in zip(ids, values, strict=True) if v is not None
+    }
 
 
 def read_contributions(
     chain: CmuChain, model: ModelId, ids: list[ContributionId], at: str | None = None
 ) -> dict[ContributionId, Contribution]:
     values = chain.read_entries("Contributions", [(model, i) for i in ids], at)
-    return {i: decode.contribution(model, i, v) for i, v in zip(ids, values, strict=True)
-            if v is not None}
+    return {
+        i: decode.contribution(model, i, v)
+        for i, v in zip(ids, values, strict=True)
+        if v is not None
+    }
 
 
 def lineage(
@@ -87,8 +92,7 @@ def all_versions(chain: CmuChain, model: ModelId, page_size: int = DEFAULT_PAGE)
     at = chain.head_hash()
     found: dict[VersionId, Version] = {}
     for low in range(0, count, page_size):
-        found.update(read_versions(chain, model, list(range(low, min(count, low + page_size))),
-                                   at))
+        found.update(read_versions(chain, model, list(range(low, min(count, low + page_size))), at))
     return [found[i] for i in sorted(found)]
 
 
@@ -103,37 +107,40 @@ def contributions(
     at = chain.head_hash()
     result: list[Contribution] = []
     for low in range(0, count, page_size):
-        page = read_contributions(chain, model, list(range(low, min(count, low + page_size))),
-                                  at)
+        page = read_contributions(chain, model, list(range(low, min(count, low + page_size))), at)
         result.extend(page[i] for i in sorted(page))
     if state is not None:
         result = [c for c in result if c.status.state is state]
     return result
 
 
-def pending_contribution_ids(chain: CmuChain, model: ModelId, page_size: int = DEFAULT_PAGE
-                             ) -> list[ContributionId]:
+def pending_contribution_ids(
+    chain: CmuChain, model: ModelId, page_size: int = DEFAULT_PAGE
+) -> list[ContributionId]:
     """Ids in the ``PendingContributions`` index (``state_getKeysPaged``, in pages)."""
-    return sorted(int(i) for i in chain.map_keys("PendingContributions", [model],
-                                                  page_size=page_size))
+    return sorted(
+        int(i) for i in chain.map_keys("PendingContributions", [model], page_size=page_size)
+    )
 
 
-def pending_contributions(chain: CmuChain, model: ModelId, page_size: int = DEFAULT_PAGE
-                          ) -> list[Contribution]:
+def pending_contributions(
+    chain: CmuChain, model: ModelId, page_size: int = DEFAULT_PAGE
+) -> list[Contribution]:
     """The pending contributions with their records, in pages."""
     ids = pending_contribution_ids(chain, model, page_size)
     at = chain.head_hash()
     found: dict[ContributionId, Contribution] = {}
     for low in range(0, len(ids), page_size):
-        found.update(read_contributions(chain, model, ids[low:low + page_size], at))
+        found.update(read_contributions(chain, model, ids[low : low + page_size], at))
     return [found[i] for i in sorted(found)]
 
 
 # --- the runtime API ---------------------------------------------------------------
 
 
-def _decode_id_record_list(chain: CmuChain, data: ScaleBytes, record_type: str
-                           ) -> list[tuple[int, Any]]:
+def _decode_id_record_list(
+    chain: CmuChain, data: ScaleBytes, record_type: str
+) -> list[tuple[int, Any]]:
     """Decode a ``Vec<(u32, Record)>`` returned by a runtime API call."""
 
     def action(substrate: Any) -> list[tuple[int, Any]]:
@@ -186,5 +193,6 @@ def pending_via_api(chain: CmuChain, model: ModelId) -> list[Contribution]:
     raw = chain.state_call("CmuApi_pending_contributions", struct.pack("<I", model))
     items = _decode_id_record_list(chain, raw, chain.value_type("Contributions"))
     # The runtime returns storage (hash) order; callers get id order, as everywhere else.
-    return sorted((decode.contribution(model, cid, value) for cid, value in items),
-                  key=lambda c: c.id)
+    return sorted(
+        (decode.contribution(model, cid, value) for cid, value in items), key=lambda c: c.id
+    )

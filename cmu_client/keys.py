@@ -40,7 +40,6 @@ _DIR_MODE = 0o700
 _FILE_MODE = 0o600
 
 
-
 class Signer(Protocol):
     """What CMU needs from a signing key (a substrate-interface ``Keypair``)."""
 
@@ -141,17 +140,23 @@ def _decrypt_polkadot_json(data: dict[str, Any], password: str) -> tuple[bytes, 
     try:
         encrypted = base64.b64decode(data["encoded"], validate=True)
     except (binascii.Error, ValueError, TypeError):
-        raise KeystoreError("the key file is damaged (its 'encoded' field is not base64)") \
-            from None
+        raise KeystoreError("the key file is damaged (its 'encoded' field is not base64)") from None
     if "scrypt" in data["encoding"].get("type", []):
         if len(encrypted) < _SCRYPT_HEADER + _NONCE:
             raise KeystoreError("the key file is damaged (too short)")
         salt = encrypted[:32]
-        n, p, r = (int.from_bytes(encrypted[i:i + 4], "little") for i in (32, 36, 40))
+        n, p, r = (int.from_bytes(encrypted[i : i + 4], "little") for i in (32, 36, 40))
         if not (2 <= n <= _MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= p <= 16 and 1 <= r <= 32):
             raise KeystoreError("the key file asks for unsupported scrypt parameters")
-        key = nacl.hashlib.scrypt(password.encode("utf-8"), salt, n=n, r=r, p=p, dklen=32,
-                                  maxmem=128 * n * r * p + (1 << 20))
+        key = nacl.hashlib.scrypt(
+            password.encode("utf-8"),
+            salt,
+            n=n,
+            r=r,
+            p=p,
+            dklen=32,
+            maxmem=128 * n * r * p + (1 << 20),
+        )
         encrypted = encrypted[_SCRYPT_HEADER:]
     else:
         key = password.encode("utf-8").rjust(32, b"\0")[:32]

@@ -39,8 +39,11 @@ def load_booster(artifact: bytes) -> lgb.Booster:
     if not artifact.startswith(b"tree\n"):
         # Every LightGBM text model starts so. Checked here because LightGBM also prints
         # its refusal of other bytes on stderr, from C, next to our error.
-        raise ArtifactError("the artifact is not a LightGBM text model (it does not start "
-                            f"with 'tree'; first bytes {artifact[:8]!r})", unusable)
+        raise ArtifactError(
+            "the artifact is not a LightGBM text model (it does not start "
+            f"with 'tree'; first bytes {artifact[:8]!r})",
+            unusable,
+        )
     try:
         return lgb.Booster(model_str=artifact.decode("utf-8"))
     except (UnicodeDecodeError, lgb.basic.LightGBMError) as exc:
@@ -86,28 +89,44 @@ def check_training_params(spec: ModelSpec, data: Dataset) -> None:
     import subprocess
     import sys
 
-    params = dict(lgbm_params.resolve(
-        spec.training.params, spec.task.value,
-        spec.class_count if spec.task is Task.MULTICLASS else None))
+    params = dict(
+        lgbm_params.resolve(
+            spec.training.params,
+            spec.task.value,
+            spec.class_count if spec.task is Task.MULTICLASS else None,
+        )
+    )
     rows = min(data.rows, PARAMS_PROBE_ROWS)
     arrays = io.BytesIO()
     labels = data.labels[:rows] if data.labels is not None else np.zeros(0)
     np.savez(arrays, features=data.features[:rows], labels=labels)
-    job = {"params": params, "names": list(data.feature_names),
-           "categorical": spec.categorical_indices, "labels": data.labels is not None}
+    job = {
+        "params": params,
+        "names": list(data.feature_names),
+        "categorical": spec.categorical_indices,
+        "labels": data.labels is not None,
+    }
     payload = json.dumps(job).encode() + b"\n" + arrays.getvalue()
     try:
-        done = subprocess.run([sys.executable, "-c", _PROBE], input=payload,
-                              capture_output=True, timeout=PARAMS_PROBE_TIMEOUT, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE],
+            input=payload,
+            capture_output=True,
+            timeout=PARAMS_PROBE_TIMEOUT,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
-        raise UsageError("checking the LightGBM parameters took too long",
-                         "simplify lightgbm.params") from None
+        raise UsageError(
+            "checking the LightGBM parameters took too long", "simplify lightgbm.params"
+        ) from None
     if done.returncode == 0:
         return
     text = done.stderr.decode("utf-8", "replace")
     if "No module named 'lightgbm'" in text:
-        raise UsageError("checking the training parameters needs LightGBM, which is not "
-                         "installed", "pip install 'cmu[predict]'")
+        raise UsageError(
+            "checking the training parameters needs LightGBM, which is not installed",
+            "pip install 'cmu[predict]'",
+        )
     if "REFUSED " in text:
         detail = text.rsplit("REFUSED ", 1)[1].strip()
     else:
@@ -162,9 +181,7 @@ def prediction_rows(values: npt.NDArray[np.float64], spec: ModelSpec) -> list[li
     return rows
 
 
-def write_predictions_csv(
-    source: bytes, values: npt.NDArray[np.float64], spec: ModelSpec
-) -> bytes:
+def write_predictions_csv(source: bytes, values: npt.NDArray[np.float64], spec: ModelSpec) -> bytes:
     """The input CSV with prediction columns appended, row for row."""
     reader = csv.reader(io.StringIO(source.decode("utf-8-sig"), newline=""))
     out = io.StringIO(newline="")

@@ -227,9 +227,7 @@ class ModelSpec:
 
 
 _NonEmpty = Annotated[str, says("missing or empty", None, pattern=r"\S")]
-_Bound = Annotated[
-    float | None, says("must be a finite number on a numeric or integer feature")
-]
+_Bound = Annotated[float | None, says("must be a finite number on a numeric or integer feature")]
 _Rounds = Annotated[
     int, says("{value!r} is not valid", "an integer from 1 to 100000", ge=1, le=100_000)
 ]
@@ -237,9 +235,7 @@ _Rounds = Annotated[
 
 class FeatureDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     name: _NonEmpty
-    type: Annotated[
-        FeatureType, says("unknown type {value!r}", "numeric, integer or categorical")
-    ]
+    type: Annotated[FeatureType, says("unknown type {value!r}", "numeric, integer or categorical")]
     categories: Annotated[
         list[str] | None,
         says(
@@ -253,14 +249,12 @@ class FeatureDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
 
 
 class LightgbmDocument(msgspec.Struct, forbid_unknown_fields=True):
-    params: Annotated[dict[str, Any], says("not an object")] = msgspec.field(
-        default_factory=dict
-    )
+    params: Annotated[dict[str, Any], says("not an object")] = msgspec.field(default_factory=dict)
     num_boost_round: _Rounds = 50
     rounds_per_update: _Rounds = 20
-    update_mode: Annotated[
-        UpdateMode, says("unknown mode {value!r}", "continue or retrain")
-    ] = UpdateMode.CONTINUE
+    update_mode: Annotated[UpdateMode, says("unknown mode {value!r}", "continue or retrain")] = (
+        UpdateMode.CONTINUE
+    )
 
 
 class AcceptanceDocument(msgspec.Struct, forbid_unknown_fields=True):
@@ -273,9 +267,7 @@ class ValidationDocument(msgspec.Struct):
     cid: Annotated[str, says("missing", None, min_length=1)]
     sha256: Annotated[
         str,
-        says(
-            "not a sha2-256 hex digest", "64 hex characters", pattern="^(0x)?[0-9a-fA-F]{64}$"
-        ),
+        says("not a sha2-256 hex digest", "64 hex characters", pattern="^(0x)?[0-9a-fA-F]{64}$"),
     ]
 
 
@@ -288,12 +280,8 @@ class SpecDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     features: Annotated[
         list[FeatureDocument], says("missing or empty", "a list of {name, type} objects")
     ]
-    acceptance: Annotated[
-        AcceptanceDocument, says("missing", '{"metric": ..., "tolerance": ...}')
-    ]
-    format: Annotated[
-        str | None, says("unsupported format {value!r}", repr(SPEC_FORMAT))
-    ] = None
+    acceptance: Annotated[AcceptanceDocument, says("missing", '{"metric": ..., "tolerance": ...}')]
+    format: Annotated[str | None, says("unsupported format {value!r}", repr(SPEC_FORMAT))] = None
     description: Annotated[str, says("not a string")] = ""
     classes: Annotated[list[str] | None, says("not a list of non-empty strings")] = None
     num_classes: Annotated[
@@ -337,8 +325,11 @@ def parse_spec(raw: bytes | str | Mapping[str, Any]) -> ModelSpec:
     else:
         doc = dict(raw)
     if not isinstance(doc, dict):
-        raise SpecError("model spec", [Problem(None, None, "not a JSON object")],
-                        "the spec must be a JSON object; see docs/client.md")
+        raise SpecError(
+            "model spec",
+            [Problem(None, None, "not a JSON object")],
+            "the spec must be a JSON object; see docs/client.md",
+        )
 
     c = _Collector()
     values = check_fields(doc, SpecDocument, "", c.problems, list_keys=True)
@@ -375,8 +366,19 @@ def parse_spec(raw: bytes | str | Mapping[str, Any]) -> ModelSpec:
 
 #: The order problems are listed in: the document's keys as people read them (unknown
 #: keys first), and within an object its keys in the same spirit.
-_ORDER = ("format", "name", "description", "task", "label", "classes", "num_classes",
-          "features", "lightgbm", "acceptance", "validation")
+_ORDER = (
+    "format",
+    "name",
+    "description",
+    "task",
+    "label",
+    "classes",
+    "num_classes",
+    "features",
+    "lightgbm",
+    "acceptance",
+    "validation",
+)
 _SUB_ORDER = {
     "features": ("name", "type", "categories", "allow_missing", "min", "max"),
     "lightgbm": ("params", "num_boost_round", "rounds_per_update", "update_mode"),
@@ -450,9 +452,7 @@ def _check_num_classes(
     return int(count)
 
 
-def _check_features(
-    items: list[dict[str, Any] | None], label: str, c: _Collector
-) -> list[Feature]:
+def _check_features(items: list[dict[str, Any] | None], label: str, c: _Collector) -> list[Feature]:
     features: list[Feature] = []
     seen: set[str] = set()
     for i, item in enumerate(items):
@@ -497,8 +497,9 @@ def _check_features(
         if ftype is FeatureType.CATEGORICAL:
             for key, value in zip(("min", "max"), bounds, strict=True):
                 if value is not None:
-                    c.add(f"{path}.{key}", "must be a finite number on a numeric or integer "
-                          "feature")
+                    c.add(
+                        f"{path}.{key}", "must be a finite number on a numeric or integer feature"
+                    )
             bounds = [None, None]
         for key, value in zip(("min", "max"), bounds, strict=True):
             if value is not None and not math.isfinite(value):

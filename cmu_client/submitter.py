@@ -193,8 +193,11 @@ class Submitter:
                             f"same key {RESEND_ATTEMPTS + 1} times",
                             "another process signs with this key; use a key of its own",
                         )
-                    log.info("nonce %d of %s was taken by another extrinsic; resending",
-                             item.nonce, item.call.name)
+                    log.info(
+                        "nonce %d of %s was taken by another extrinsic; resending",
+                        item.nonce,
+                        item.call.name,
+                    )
                     queue.append((item.index, item.call))
             if refused is not None:
                 break
@@ -218,8 +221,9 @@ class Submitter:
 
     def _account_nonce_at(self, block_hash: str) -> int:
         def action(substrate: Any) -> int:
-            info = substrate.query("System", "Account", [self.signer.ss58_address],
-                                   block_hash=block_hash)
+            info = substrate.query(
+                "System", "Account", [self.signer.ss58_address], block_hash=block_hash
+            )
             return int(info.value["nonce"])
 
         return self.connection.run(action, what="account nonce read")
@@ -244,8 +248,9 @@ class Submitter:
                     for ext_hash in found:
                         item = waiting.pop(ext_hash)
                         index = block.extrinsic_hashes.index(ext_hash)
-                        results[item.index] = self._result(item, block.hash, block.number,
-                                                           index, events)
+                        results[item.index] = self._result(
+                            item, block.hash, block.number, index, events
+                        )
                 scanned = block.number
             if not waiting:
                 break
@@ -289,8 +294,9 @@ class Submitter:
                 fee = int(e.attr("actual_fee") or 0)
             if e.pallet == "System" and e.name == "ExtrinsicFailed":
                 metadata = self.connection.run(lambda s: s.metadata, what="metadata")
-                error = decode.dispatch_error(e.attr("dispatch_error"), metadata,
-                                              item.extrinsic_hash)
+                error = decode.dispatch_error(
+                    e.attr("dispatch_error"), metadata, item.extrinsic_hash
+                )
         return ExtrinsicResult(
             extrinsic_hash=item.extrinsic_hash,
             block_hash=block_hash,
@@ -314,8 +320,11 @@ def split_batch_results(
         return [CallResult(i, False, (), outcome.error, outcome) for i in range(count)]
     events = [e for e in outcome.events if e.pallet not in _BOOKKEEPING_PALLETS]
     # The fee is withdrawn before the first call runs and refunded after the last.
-    if events and events[0].qualified_name == "Balances.Withdraw" and \
-            events[0].attr("who") == signer:
+    if (
+        events
+        and events[0].qualified_name == "Balances.Withdraw"
+        and events[0].attr("who") == signer
+    ):
         events = events[1:]
     results: list[CallResult] = []
     current: list[ChainEvent] = []
@@ -323,10 +332,8 @@ def split_batch_results(
         if e.qualified_name in ("Utility.ItemCompleted", "Utility.ItemFailed"):
             error = None
             if e.name == "ItemFailed":
-                error = decode.dispatch_error(e.attr("error"), metadata,
-                                              outcome.extrinsic_hash)
-            results.append(CallResult(len(results), error is None, tuple(current), error,
-                                      outcome))
+                error = decode.dispatch_error(e.attr("error"), metadata, outcome.extrinsic_hash)
+            results.append(CallResult(len(results), error is None, tuple(current), error, outcome))
             current = []
         elif e.pallet == "Utility":
             continue

@@ -127,7 +127,9 @@ if cargo fmt --version >/dev/null 2>&1; then
 else
   skip rustfmt "(rustfmt not installed)"
 fi
-step ruff "$CMU_VENV/bin/ruff" check cmu_client offchain tests scripts benchmarks || true
+python_dirs=(cmu_client offchain tests scripts benchmarks)
+step ruff bash -c '"$1/bin/ruff" check "${@:2}" && "$1/bin/ruff" format --check "${@:2}"' _ \
+  "$CMU_VENV" "${python_dirs[@]}" || true
 step mypy "$CMU_VENV/bin/mypy" --strict || true
 # The layers (offchain on cmu_client; the client's core below its CLI): pyproject.toml.
 step import-layers "$CMU_VENV/bin/lint-imports" --no-cache || true

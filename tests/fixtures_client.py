@@ -55,8 +55,11 @@ def spec_document(validation: ContentRef | None = None, **overrides: Any) -> dic
             {"name": "region", "type": "categorical", "categories": list(REGIONS)},
             {"name": "score", "type": "numeric", "allow_missing": False},
         ],
-        "lightgbm": {"params": {"learning_rate": 0.2, "num_leaves": 7, "min_data_in_leaf": 5},
-                     "num_boost_round": 10, "rounds_per_update": 5},
+        "lightgbm": {
+            "params": {"learning_rate": 0.2, "num_leaves": 7, "min_data_in_leaf": 5},
+            "num_boost_round": 10,
+            "rounds_per_update": 5,
+        },
         "acceptance": {"metric": "auc", "tolerance": 0.01},
     }
     if validation is not None:
@@ -100,10 +103,23 @@ def trained_artifact(seed: int = 1, rounds: int = 10) -> bytes:
     """A LightGBM text model trained on ``csv_rows(300, seed)`` (deterministic)."""
     spec = make_spec()
     data = load_csv(csv_rows(300, seed), spec)
-    dataset = lgb.Dataset(data.features, label=data.labels, feature_name=list(FEATURES),
-                          categorical_feature=[2], free_raw_data=True)
-    params = {"objective": "binary", "learning_rate": 0.2, "num_leaves": 7, "verbosity": -1,
-              "deterministic": True, "force_row_wise": True, "num_threads": 1, "seed": seed}
+    dataset = lgb.Dataset(
+        data.features,
+        label=data.labels,
+        feature_name=list(FEATURES),
+        categorical_feature=[2],
+        free_raw_data=True,
+    )
+    params = {
+        "objective": "binary",
+        "learning_rate": 0.2,
+        "num_leaves": 7,
+        "verbosity": -1,
+        "deterministic": True,
+        "force_row_wise": True,
+        "num_threads": 1,
+        "seed": seed,
+    }
     booster = lgb.train(params, dataset, num_boost_round=rounds)
     return str(booster.model_to_string()).encode()
 
@@ -142,8 +158,11 @@ def client_ipfs(ipfs_api: str) -> IpfsSettings:
     try:
         run(probe())
     except CmuError as exc:
-        pytest.fail(f"Kubo is not reachable at {settings.api} ({exc}); start it with "
-                    "`scripts/ipfs.sh start` or set CMU_IPFS_API", pytrace=False)
+        pytest.fail(
+            f"Kubo is not reachable at {settings.api} ({exc}); start it with "
+            "`scripts/ipfs.sh start` or set CMU_IPFS_API",
+            pytrace=False,
+        )
     return settings
 
 
@@ -154,8 +173,11 @@ def client_chain(dev_chain_url: str) -> Iterator[CmuChain]:
     try:
         chain.ensure_runtime()
     except CmuError as exc:
-        pytest.fail(f"the dev chain is not reachable ({exc}); start it with "
-                    "`scripts/chain.sh start` or set CMU_RPC_URL", pytrace=False)
+        pytest.fail(
+            f"the dev chain is not reachable ({exc}); start it with "
+            "`scripts/chain.sh start` or set CMU_RPC_URL",
+            pytrace=False,
+        )
     yield chain
     chain.close()
 
@@ -179,13 +201,18 @@ class Accounts:
 @pytest.fixture(scope="session")
 def client_accounts(client_chain: CmuChain) -> Accounts:
     tag = f"cmu-client-{secrets.token_hex(4)}"
-    keys = {role: keypair_from_uri(f"//Alice//{tag}//{role}")
-            for role in ("owner", "admin", "trainer", "contributor", "outsider", "poor")}
+    keys = {
+        role: keypair_from_uri(f"//Alice//{tag}//{role}")
+        for role in ("owner", "admin", "trainer", "contributor", "outsider", "poor")
+    }
     info = client_chain.info()
-    amount = 1_000 * 10 ** info.token_decimals  # deposits are 1-10 CMU; Alice is shared
+    amount = 1_000 * 10**info.token_decimals  # deposits are 1-10 CMU; Alice is shared
     alice = keypair_from_uri("//Alice")
-    funding = [calls.balances_transfer(k.ss58_address, amount)
-               for role, k in keys.items() if role != "poor"]
+    funding = [
+        calls.balances_transfer(k.ss58_address, amount)
+        for role, k in keys.items()
+        if role != "poor"
+    ]
     results = client_chain.submit_batch(alice, funding)
     assert all(r.success for r in results), [r.error for r in results]
     return Accounts(tag, **keys)
@@ -221,8 +248,9 @@ def client_new_model(
         validation_csv, validation_obj = client_validation
         spec = make_spec(ContentRef(validation_obj.cid, validation_obj.sha256))
         spec_obj = ipfs_put(client_ipfs, spec.to_bytes())
-        model, result = client_chain.create_model(owner or client_accounts.owner, spec_obj.cid,
-                                                  spec_obj.sha256, policy or AccessPolicy())
+        model, result = client_chain.create_model(
+            owner or client_accounts.owner, spec_obj.cid, spec_obj.sha256, policy or AccessPolicy()
+        )
         assert result.success
         return CreatedModel(model, spec, spec_obj, validation_csv)
 
@@ -235,25 +263,40 @@ def client_artifacts(client_ipfs: IpfsSettings) -> list[StoredObject]:
     return [ipfs_put(client_ipfs, trained_artifact(seed)) for seed in (1, 2, 3)]
 
 
-def publish(chain: CmuChain, signer: Signer, model: ModelId, parent: int | None,
-            artifact: StoredObject, settlements: Any = (), auc: float = 0.75) -> int:
+def publish(
+    chain: CmuChain,
+    signer: Signer,
+    model: ModelId,
+    parent: int | None,
+    artifact: StoredObject,
+    settlements: Any = (),
+    auc: float = 0.75,
+) -> int:
     # pallet-cmu v2 needs a version card CID (the first pallet drops it): any pinned CID.
     version, result = chain.publish_version(
-        signer, model, parent, artifact.cid, artifact.sha256, sha(b"recipe" + artifact.sha256),
-        [Metric.from_float("val_auc", auc)], settlements, card_cid=artifact.cid)
+        signer,
+        model,
+        parent,
+        artifact.cid,
+        artifact.sha256,
+        sha(b"recipe" + artifact.sha256),
+        [Metric.from_float("val_auc", auc)],
+        settlements,
+        card_cid=artifact.cid,
+    )
     assert result.success
     return version
 
 
 @pytest.fixture
-def client_env(client_accounts: Accounts, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-               ) -> Accounts:
+def client_env(
+    client_accounts: Accounts, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> Accounts:
     """A private keystore and password for CLI runs."""
     monkeypatch.setenv("CMU_KEYSTORE", str(tmp_path / "keys"))
     monkeypatch.setenv("CMU_KEY_PASSWORD", "correct horse battery staple")
     monkeypatch.delenv("CMU_KEY", raising=False)
     return client_accounts
-
 
 
 @dataclass(frozen=True)

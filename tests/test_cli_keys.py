@@ -32,9 +32,14 @@ def test_new_list_show(keystore: Path, tmp_path: Path) -> None:
     for word in set(mnemonic.split()):
         assert f" {word} " not in f" {made.out} {made.err} "
     listed = run_cli("keys", "list", "--json")
-    assert listed.json() == [{"name": "owner", "address": address,
-                              "path": str(keystore / "owner.json"),
-                              "created": listed.json()[0]["created"]}]
+    assert listed.json() == [
+        {
+            "name": "owner",
+            "address": address,
+            "path": str(keystore / "owner.json"),
+            "created": listed.json()[0]["created"],
+        }
+    ]
     shown = run_cli("keys", "show", "owner")
     assert shown.out.strip() == address
     assert run_cli("keys", "show", "//Bob", "--json").json() == {"key": "//Bob", "address": BOB}
@@ -45,8 +50,9 @@ def test_new_list_show(keystore: Path, tmp_path: Path) -> None:
 def test_import_sources(keystore: Path, tmp_path: Path) -> None:
     assert run_cli("keys", "import", "bob", "--uri", "//Bob").code == 0
     export = tmp_path / "bob-pjs.json"
-    export.write_text(json.dumps(export_polkadot_json(keypair_from_uri("//Bob"),
-                                                      "pw-for-tests", "bob")))
+    export.write_text(
+        json.dumps(export_polkadot_json(keypair_from_uri("//Bob"), "pw-for-tests", "bob"))
+    )
     assert run_cli("keys", "import", "bob2", "--json-file", str(export)).code == 0
     made = run_cli("keys", "new", "tmp", "--mnemonic-file", str(tmp_path / "m"), "--json")
     mnemonic = (tmp_path / "m").read_text()

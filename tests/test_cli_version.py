@@ -27,16 +27,25 @@ from cmu_client.types import AccessPolicy, ContributionMode, RoleSet, VersionSta
 
 
 @pytest.fixture
-def versioned(client_chain: CmuChain, client_accounts: Accounts,
-              client_new_model: ModelFactory, client_artifacts: list[StoredObject]
-              ) -> CreatedModel:
+def versioned(
+    client_chain: CmuChain,
+    client_accounts: Accounts,
+    client_new_model: ModelFactory,
+    client_artifacts: list[StoredObject],
+) -> CreatedModel:
     """A model with v0 -> v1 -> v2 (head), real artifacts."""
     created = client_new_model()
     a = client_accounts
     client_chain.grant_role(a.owner, created.id, a.trainer.ss58_address, RoleSet.TRAINER)
     for parent, artifact in ((None, 0), (0, 1), (1, 2)):
-        publish(client_chain, a.trainer, created.id, parent, client_artifacts[artifact],
-                auc=0.7 + 0.01 * artifact)
+        publish(
+            client_chain,
+            a.trainer,
+            created.id,
+            parent,
+            client_artifacts[artifact],
+            auc=0.7 + 0.01 * artifact,
+        )
     return created
 
 
@@ -46,10 +55,12 @@ def test_list_show_and_lineage(client_env: Accounts, versioned: CreatedModel) ->
     assert listed.code == 0, listed.err
     assert [v["id"] for v in listed.json()] == [2, 1, 0]
     assert listed.json()[0]["metrics"] == [{"key": "val_auc", "value": 720_000_000}]
-    assert [v["id"] for v in run_cli("version", "lineage", model, "--from", "1",
-                                     "--json").json()] == [1, 0]
-    assert [v["id"] for v in run_cli("version", "list", model, "--limit", "2",
-                                     "--json").json()] == [2, 1]
+    assert [
+        v["id"] for v in run_cli("version", "lineage", model, "--from", "1", "--json").json()
+    ] == [1, 0]
+    assert [
+        v["id"] for v in run_cli("version", "list", model, "--limit", "2", "--json").json()
+    ] == [2, 1]
     table = run_cli("version", "list", model)
     assert "v2 (head)" in table.out and "val_auc=0.72" in table.out
     shown = run_cli("version", "show", model, "1", "--json").json()
@@ -58,14 +69,18 @@ def test_list_show_and_lineage(client_env: Accounts, versioned: CreatedModel) ->
     assert run_cli("version", "show", model, "7").code == 8
 
 
-def test_head_and_status_changes(client_env: Accounts, client_chain: CmuChain,
-                                 versioned: CreatedModel) -> None:
+def test_head_and_status_changes(
+    client_env: Accounts, client_chain: CmuChain, versioned: CreatedModel
+) -> None:
     model, owner = str(versioned.id), client_env.uri("owner")
     assert run_cli("version", "set-head", model, "1", "--reason", "3", "--key", owner).code == 0
     assert client_chain.model(versioned.id).head == 1
     assert [v["id"] for v in run_cli("version", "list", model, "--json").json()] == [1, 0]
-    assert [v["id"] for v in run_cli("version", "list", model, "--all", "--json").json()] == \
-        [0, 1, 2]
+    assert [v["id"] for v in run_cli("version", "list", model, "--all", "--json").json()] == [
+        0,
+        1,
+        2,
+    ]
     head_revoke = run_cli("version", "revoke", model, "1", "--key", owner)
     assert head_revoke.code == 4 and "Cmu.CannotRevokeHead" in head_revoke.err
     assert "set-head" in head_revoke.err
@@ -99,8 +114,9 @@ def test_predict_with_the_head_and_a_named_version(
     assert all(0.0 <= float(g["p_yes"]) <= 1.0 for g in got)
     assert "v2" in head.err and "hash verified" in head.err
     out = tmp_path / "v0.csv"
-    named = run_cli("predict", str(versioned.id), str(data), "--version", "0", "--out", str(out),
-                    "--json")
+    named = run_cli(
+        "predict", str(versioned.id), str(data), "--version", "0", "--out", str(out), "--json"
+    )
     assert named.code == 0, named.err
     body = named.json()
     assert body["version"] == 0 and len(body["predictions"]) == 40
@@ -111,8 +127,11 @@ def test_predict_with_the_head_and_a_named_version(
 
 
 def test_predict_refuses_tampered_missing_and_revoked(
-    client_env: Accounts, client_chain: CmuChain, client_new_model: ModelFactory,
-    client_ipfs: IpfsSettings, tmp_path: Path
+    client_env: Accounts,
+    client_chain: CmuChain,
+    client_new_model: ModelFactory,
+    client_ipfs: IpfsSettings,
+    tmp_path: Path,
 ) -> None:
     a = client_env
     model = client_new_model().id
@@ -120,8 +139,9 @@ def test_predict_refuses_tampered_missing_and_revoked(
     real = ipfs_put(client_ipfs, trained_artifact(1))
     other = ipfs_put(client_ipfs, trained_artifact(2))
     tampered = StoredObject(real.cid, other.sha256, real.size)  # chain hash != bytes
-    missing = StoredObject("bafkreieaqr3n2vgkxsadqygolmbtfdde5kspgynx2fdhyjt4ae4qg4uj64",
-                           real.sha256, real.size)
+    missing = StoredObject(
+        "bafkreieaqr3n2vgkxsadqygolmbtfdde5kspgynx2fdhyjt4ae4qg4uj64", real.sha256, real.size
+    )
     publish(client_chain, a.trainer, model, None, real)
     publish(client_chain, a.trainer, model, 0, tampered)
     publish(client_chain, a.trainer, model, 1, missing)
@@ -146,12 +166,14 @@ def test_predict_refuses_tampered_missing_and_revoked(
 
 
 def test_permissioned_model_needs_a_role_to_predict(
-    client_env: Accounts, client_chain: CmuChain, client_new_model: ModelFactory,
-    client_artifacts: list[StoredObject], tmp_path: Path
+    client_env: Accounts,
+    client_chain: CmuChain,
+    client_new_model: ModelFactory,
+    client_artifacts: list[StoredObject],
+    tmp_path: Path,
 ) -> None:
     a = client_env
-    model = client_new_model(policy=AccessPolicy(Visibility.PERMISSIONED,
-                                                 ContributionMode.OPEN)).id
+    model = client_new_model(policy=AccessPolicy(Visibility.PERMISSIONED, ContributionMode.OPEN)).id
     client_chain.grant_role(a.owner, model, a.trainer.ss58_address, RoleSet.TRAINER)
     publish(client_chain, a.trainer, model, None, client_artifacts[0])
     data = tmp_path / "in.csv"

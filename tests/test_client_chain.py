@@ -32,13 +32,15 @@ from cmu_client.types import (
 def contribute(chain: CmuChain, accounts: Accounts, model: int, n: int = 0) -> int:
     data = f"rows of contribution {n}".encode()
     contribution, result = chain.submit_contribution(
-        accounts.contributor, model, f"bafkreicontribution{n:04d}aaaaaaaaaaaaaa", sha(data), 10)
+        accounts.contributor, model, f"bafkreicontribution{n:04d}aaaaaaaaaaaaaa", sha(data), 10
+    )
     assert result.success
     return contribution
 
 
-def test_create_model_and_read_it_back(client_chain: CmuChain, client_accounts: Accounts,
-                                       client_new_model: ModelFactory) -> None:
+def test_create_model_and_read_it_back(
+    client_chain: CmuChain, client_accounts: Accounts, client_new_model: ModelFactory
+) -> None:
     before = client_chain.next_model_id()
     created = client_new_model()
     assert created.id >= before
@@ -55,11 +57,13 @@ def test_create_model_and_read_it_back(client_chain: CmuChain, client_accounts: 
     assert client_chain.roles_of(created.id, client_accounts.owner.ss58_address) == RoleSet.all()
 
 
-def test_results_carry_events_block_and_fee(client_chain: CmuChain, client_accounts: Accounts,
-                                            client_new_model: ModelFactory) -> None:
+def test_results_carry_events_block_and_fee(
+    client_chain: CmuChain, client_accounts: Accounts, client_new_model: ModelFactory
+) -> None:
     created = client_new_model()
-    result = client_chain.grant_role(client_accounts.owner, created.id,
-                                     client_accounts.trainer.ss58_address, RoleSet.TRAINER)
+    result = client_chain.grant_role(
+        client_accounts.owner, created.id, client_accounts.trainer.ss58_address, RoleSet.TRAINER
+    )
     assert result.success and result.error is None
     event = result.first("Cmu", "RoleGranted")
     assert event.attr("model") == created.id
@@ -69,15 +73,19 @@ def test_results_carry_events_block_and_fee(client_chain: CmuChain, client_accou
     assert result.block_hash.startswith("0x") and result.extrinsic_hash.startswith("0x")
 
 
-def test_roles_and_their_refusals(client_chain: CmuChain, client_accounts: Accounts,
-                                  client_new_model: ModelFactory) -> None:
+def test_roles_and_their_refusals(
+    client_chain: CmuChain, client_accounts: Accounts, client_new_model: ModelFactory
+) -> None:
     a = client_accounts
     model = client_new_model().id
     client_chain.grant_role(a.owner, model, a.admin.ss58_address, RoleSet.ADMIN)
-    client_chain.grant_role(a.admin, model, a.trainer.ss58_address,
-                            RoleSet.TRAINER | RoleSet.READER)
-    assert client_chain.explicit_roles(model, a.trainer.ss58_address) == \
-        RoleSet.TRAINER | RoleSet.READER
+    client_chain.grant_role(
+        a.admin, model, a.trainer.ss58_address, RoleSet.TRAINER | RoleSet.READER
+    )
+    assert (
+        client_chain.explicit_roles(model, a.trainer.ss58_address)
+        == RoleSet.TRAINER | RoleSet.READER
+    )
     with pytest.raises(PermissionDeniedError) as only_owner:
         client_chain.grant_role(a.admin, model, a.outsider.ss58_address, RoleSet.ADMIN)
     assert only_owner.value.name == "OnlyOwnerManagesAdmins"
@@ -89,15 +97,18 @@ def test_roles_and_their_refusals(client_chain: CmuChain, client_accounts: Accou
         client_chain.grant_role(a.admin, model, a.owner.ss58_address, RoleSet.READER)
     assert owner.value.name == "CannotTargetOwner"
     holders = client_chain.role_holders(model)
-    assert holders == {a.admin.ss58_address: RoleSet.ADMIN,
-                       a.trainer.ss58_address: RoleSet.TRAINER | RoleSet.READER}
+    assert holders == {
+        a.admin.ss58_address: RoleSet.ADMIN,
+        a.trainer.ss58_address: RoleSet.TRAINER | RoleSet.READER,
+    }
     revoked = client_chain.revoke_role(a.admin, model, a.trainer.ss58_address, RoleSet.READER)
     assert revoked.first("Cmu", "RoleRevoked").attr("model") == model
     assert client_chain.explicit_roles(model, a.trainer.ss58_address) == RoleSet.TRAINER
 
 
-def test_contributions_hold_and_release_deposits(client_chain: CmuChain, client_accounts: Accounts,
-                                                 client_new_model: ModelFactory) -> None:
+def test_contributions_hold_and_release_deposits(
+    client_chain: CmuChain, client_accounts: Accounts, client_new_model: ModelFactory
+) -> None:
     a = client_accounts
     model = client_new_model().id
     deposit = client_chain.info().contribution_deposit
@@ -113,8 +124,9 @@ def test_contributions_hold_and_release_deposits(client_chain: CmuChain, client_
         client_chain.withdraw_contribution(a.outsider, model, contribution)
     assert not_yours.value.name == "NotContributionOwner"
     client_chain.withdraw_contribution(a.contributor, model, contribution)
-    assert client_chain.contribution(model, contribution).status.state is \
-        ContributionState.WITHDRAWN
+    assert (
+        client_chain.contribution(model, contribution).status.state is ContributionState.WITHDRAWN
+    )
     assert client_chain.balance(a.contributor.ss58_address).reserved == held_before
     with pytest.raises(ChainError) as twice:
         client_chain.withdraw_contribution(a.contributor, model, contribution)
@@ -124,11 +136,13 @@ def test_contributions_hold_and_release_deposits(client_chain: CmuChain, client_
     assert zero.value.name == "ZeroRows"
 
 
-def test_role_required_policy(client_chain: CmuChain, client_accounts: Accounts,
-                              client_new_model: ModelFactory) -> None:
+def test_role_required_policy(
+    client_chain: CmuChain, client_accounts: Accounts, client_new_model: ModelFactory
+) -> None:
     a = client_accounts
-    model = client_new_model(policy=AccessPolicy(Visibility.PERMISSIONED,
-                                                 ContributionMode.ROLE_REQUIRED)).id
+    model = client_new_model(
+        policy=AccessPolicy(Visibility.PERMISSIONED, ContributionMode.ROLE_REQUIRED)
+    ).id
     with pytest.raises(PermissionDeniedError) as refused:
         contribute(client_chain, a, model)
     assert refused.value.name == "NotContributor"
@@ -138,9 +152,12 @@ def test_role_required_policy(client_chain: CmuChain, client_accounts: Accounts,
     assert client_chain.model(model).policy == AccessPolicy()
 
 
-def test_frozen_model_refuses_changes(client_chain: CmuChain, client_accounts: Accounts,
-                                      client_new_model: ModelFactory,
-                                      client_artifacts: list[StoredObject]) -> None:
+def test_frozen_model_refuses_changes(
+    client_chain: CmuChain,
+    client_accounts: Accounts,
+    client_new_model: ModelFactory,
+    client_artifacts: list[StoredObject],
+) -> None:
     a = client_accounts
     model = client_new_model().id
     client_chain.grant_role(a.owner, model, a.trainer.ss58_address, RoleSet.TRAINER)
@@ -165,9 +182,12 @@ def test_frozen_model_refuses_changes(client_chain: CmuChain, client_accounts: A
     assert not_frozen.value.name == "NotFrozen"
 
 
-def test_publish_settle_and_stale_parent(client_chain: CmuChain, client_accounts: Accounts,
-                                         client_new_model: ModelFactory,
-                                         client_artifacts: list[StoredObject]) -> None:
+def test_publish_settle_and_stale_parent(
+    client_chain: CmuChain,
+    client_accounts: Accounts,
+    client_new_model: ModelFactory,
+    client_artifacts: list[StoredObject],
+) -> None:
     a = client_accounts
     model = client_new_model().id
     with pytest.raises(PermissionDeniedError) as not_trainer:
@@ -183,40 +203,66 @@ def test_publish_settle_and_stale_parent(client_chain: CmuChain, client_accounts
     owner_free = client_chain.balance(a.owner.ss58_address).free
     held = client_chain.balance(a.contributor.ss58_address).reserved
     version, result = client_chain.publish_version(
-        a.trainer, model, 0, client_artifacts[1].cid, client_artifacts[1].sha256, sha(b"r1"),
-        [], [(good, Verdict.accept()), (bad, Verdict.reject(RejectionReason.HARMS_METRIC))],
-        card_cid=client_artifacts[1].cid)
+        a.trainer,
+        model,
+        0,
+        client_artifacts[1].cid,
+        client_artifacts[1].sha256,
+        sha(b"r1"),
+        [],
+        [(good, Verdict.accept()), (bad, Verdict.reject(RejectionReason.HARMS_METRIC))],
+        card_cid=client_artifacts[1].cid,
+    )
     assert version == 1
     assert result.first("Cmu", "VersionPublished").attr("accepted") == 1
     assert result.first("Cmu", "ContributionRejected").attr("contribution") == bad
-    accepted, rejected = client_chain.contribution(model, good), client_chain.contribution(model,
-                                                                                           bad)
+    accepted, rejected = (
+        client_chain.contribution(model, good),
+        client_chain.contribution(model, bad),
+    )
     assert accepted.status.state is ContributionState.ACCEPTED and accepted.settled_in == 1
     assert rejected.status.reason is RejectionReason.HARMS_METRIC and rejected.settled_in == 1
     assert client_chain.balance(a.contributor.ss58_address).reserved == held - 2 * deposit
     # The slashed deposit went to the model owner (the default slash destination).
     assert client_chain.balance(a.owner.ss58_address).free == owner_free + deposit
     v1 = client_chain.version(model, 1)
-    assert v1.parent == 0 and v1.contributions == (good,) and v1.trainer == \
-        a.trainer.ss58_address
+    assert v1.parent == 0 and v1.contributions == (good,) and v1.trainer == a.trainer.ss58_address
     assert client_chain.head(model).id == 1
     if client_chain.features().generation >= 2:
         # pallet-cmu v2 skips a settlement that is no longer pending (SettlementSkipped).
         _, again = client_chain.publish_version(
-            a.trainer, model, 1, client_artifacts[2].cid, client_artifacts[2].sha256,
-            sha(b"r2"), [], [(good, Verdict.accept())], card_cid=client_artifacts[2].cid)
+            a.trainer,
+            model,
+            1,
+            client_artifacts[2].cid,
+            client_artifacts[2].sha256,
+            sha(b"r2"),
+            [],
+            [(good, Verdict.accept())],
+            card_cid=client_artifacts[2].cid,
+        )
         assert skipped_settlements(again) == [good]
         return
     with pytest.raises(ChainError) as dup:
-        client_chain.publish_version(a.trainer, model, 1, client_artifacts[2].cid,
-                                     client_artifacts[2].sha256, sha(b"r2"), [],
-                                     [(good, Verdict.accept())])
+        client_chain.publish_version(
+            a.trainer,
+            model,
+            1,
+            client_artifacts[2].cid,
+            client_artifacts[2].sha256,
+            sha(b"r2"),
+            [],
+            [(good, Verdict.accept())],
+        )
     assert dup.value.name == "ContributionNotPending"
 
 
-def test_head_moves_and_version_status(client_chain: CmuChain, client_accounts: Accounts,
-                                       client_new_model: ModelFactory,
-                                       client_artifacts: list[StoredObject]) -> None:
+def test_head_moves_and_version_status(
+    client_chain: CmuChain,
+    client_accounts: Accounts,
+    client_new_model: ModelFactory,
+    client_artifacts: list[StoredObject],
+) -> None:
     a = client_accounts
     model = client_new_model().id
     client_chain.grant_role(a.owner, model, a.trainer.ss58_address, RoleSet.TRAINER)
@@ -249,8 +295,9 @@ def test_head_moves_and_version_status(client_chain: CmuChain, client_accounts: 
     assert unknown.value.name == "UnknownVersion"
 
 
-def test_transfer_hands_over_control(client_chain: CmuChain, client_accounts: Accounts,
-                                     client_new_model: ModelFactory) -> None:
+def test_transfer_hands_over_control(
+    client_chain: CmuChain, client_accounts: Accounts, client_new_model: ModelFactory
+) -> None:
     a = client_accounts
     model = client_new_model(owner=a.admin).id
     client_chain.transfer_model(a.admin, model, a.outsider.ss58_address)
@@ -272,8 +319,9 @@ def test_unknown_records(client_chain: CmuChain, client_accounts: Accounts) -> N
     assert "cmu model list" in (unknown.value.hint or "")
 
 
-def test_pool_refuses_an_account_without_funds(client_chain: CmuChain, client_accounts: Accounts
-                                               ) -> None:
+def test_pool_refuses_an_account_without_funds(
+    client_chain: CmuChain, client_accounts: Accounts
+) -> None:
     with pytest.raises(TransactionRejectedError) as refused:
         client_chain.create_model(client_accounts.poor, "bafkreipoor", bytes(32))
     assert "fund" in (refused.value.hint or "")

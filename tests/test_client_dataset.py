@@ -44,18 +44,19 @@ def test_large_generated_file_is_valid() -> None:
 
 
 def test_every_bad_cell_is_reported_with_row_column_and_expectation() -> None:
-    raw = (HEADER
-           + "30,abc,east,0.5,yes\n"       # row 1: income not a number
-           + "-4,10,east,0.5,yes\n"        # row 2: age below min
-           + "31.5,10,east,0.5,yes\n"      # row 3: age not whole
-           + "30,10,mars,0.5,yes\n"        # row 4: unknown category
-           + "30,10,east,,yes\n"           # row 5: score may not be missing
-           + "30,10,east,0.5,\n"           # row 6: missing label
-           + "30,10,east,0.5,maybe\n"      # row 7: unknown class
-           + "30,10,east\n"                # row 8: too few values
-           + "30,inf,east,0.5,no\n"        # row 9: not finite
-           + "30,1_000,east,0.5,no\n"      # row 10: python-only number syntax
-           ).encode()
+    raw = (
+        HEADER
+        + "30,abc,east,0.5,yes\n"  # row 1: income not a number
+        + "-4,10,east,0.5,yes\n"  # row 2: age below min
+        + "31.5,10,east,0.5,yes\n"  # row 3: age not whole
+        + "30,10,mars,0.5,yes\n"  # row 4: unknown category
+        + "30,10,east,,yes\n"  # row 5: score may not be missing
+        + "30,10,east,0.5,\n"  # row 6: missing label
+        + "30,10,east,0.5,maybe\n"  # row 7: unknown class
+        + "30,10,east\n"  # row 8: too few values
+        + "30,inf,east,0.5,no\n"  # row 9: not finite
+        + "30,1_000,east,0.5,no\n"  # row 10: python-only number syntax
+    ).encode()
     found = problems(raw)
     expected = [
         "row 1, column 'income': 'abc' is not a number (expected a decimal number",
@@ -115,8 +116,11 @@ def test_labels_by_index_and_multiclass_range() -> None:
 
     from cmu_client.spec import parse_spec
 
-    spec = parse_spec(spec_document(task="multiclass", classes=None, num_classes=3,
-                                    acceptance={"metric": "accuracy"}))
+    spec = parse_spec(
+        spec_document(
+            task="multiclass", classes=None, num_classes=3, acceptance={"metric": "accuracy"}
+        )
+    )
     ok = load_csv((HEADER + "1,1,east,0.1,2\n2,2,west,0.2,0\n").encode(), spec)
     assert ok.labels is not None and ok.labels.tolist() == [2.0, 0.0]
     with pytest.raises(DataError) as caught:

@@ -23,8 +23,12 @@ def walk_one_by_one(chain: CmuChain, model: int, start: int | None) -> list[Vers
 
 
 @pytest.fixture
-def branched_model(client_chain: CmuChain, client_accounts: Accounts,
-                   client_new_model: ModelFactory, client_artifacts: list[StoredObject]) -> int:
+def branched_model(
+    client_chain: CmuChain,
+    client_accounts: Accounts,
+    client_new_model: ModelFactory,
+    client_artifacts: list[StoredObject],
+) -> int:
     """30 versions on a line, a rollback to v9, then 10 more versions on the branch."""
     a = client_accounts
     model = client_new_model().id
@@ -34,9 +38,16 @@ def branched_model(client_chain: CmuChain, client_accounts: Accounts,
     def chain_of(parent: int | None, count: int) -> list[calls.Call]:
         out = []
         for i in range(count):
-            out.append(calls.publish_version(model, parent, art.cid, art.sha256,
-                                             sha(f"recipe {parent} {i}".encode()),
-                                             card_cid=art.cid))
+            out.append(
+                calls.publish_version(
+                    model,
+                    parent,
+                    art.cid,
+                    art.sha256,
+                    sha(f"recipe {parent} {i}".encode()),
+                    card_cid=art.cid,
+                )
+            )
             parent = 0 if parent is None else parent + 1
         return out
 
@@ -44,15 +55,24 @@ def branched_model(client_chain: CmuChain, client_accounts: Accounts,
     assert all(r.success for r in results)
     client_chain.set_head(a.owner, model, 9)
     # Parents on the branch: 9, then 30, 31, ... (new ids continue after 29).
-    branch = [calls.publish_version(model, 9 if i == 0 else 29 + i, art.cid, art.sha256,
-                                    sha(f"branch {i}".encode()), card_cid=art.cid)
-              for i in range(10)]
+    branch = [
+        calls.publish_version(
+            model,
+            9 if i == 0 else 29 + i,
+            art.cid,
+            art.sha256,
+            sha(f"branch {i}".encode()),
+            card_cid=art.cid,
+        )
+        for i in range(10)
+    ]
     assert all(r.success for r in client_chain.submit_many(a.trainer, branch))
     return model
 
 
-def test_paged_lineage_equals_the_one_by_one_walk(client_chain: CmuChain,
-                                                  branched_model: int) -> None:
+def test_paged_lineage_equals_the_one_by_one_walk(
+    client_chain: CmuChain, branched_model: int
+) -> None:
     model = branched_model
     head = client_chain.model(model).head
     assert head == 39
@@ -70,8 +90,7 @@ def test_runtime_api_lineage_matches(client_chain: CmuChain, branched_model: int
     paged = history.lineage(client_chain, model)
     assert history.lineage_via_api(client_chain, model) == paged
     assert history.lineage_via_api(client_chain, model, limit=3).ids() == [39, 38, 37]
-    assert history.lineage_via_api(client_chain, model, start=25).ids() == \
-        list(range(25, -1, -1))
+    assert history.lineage_via_api(client_chain, model, start=25).ids() == list(range(25, -1, -1))
 
 
 def test_lineage_edges(client_chain: CmuChain, client_new_model: ModelFactory) -> None:
@@ -82,22 +101,36 @@ def test_lineage_edges(client_chain: CmuChain, client_new_model: ModelFactory) -
         history.lineage(client_chain, model, start=3)
 
 
-def test_contribution_lists(client_chain: CmuChain, client_accounts: Accounts,
-                            client_new_model: ModelFactory,
-                            client_artifacts: list[StoredObject]) -> None:
+def test_contribution_lists(
+    client_chain: CmuChain,
+    client_accounts: Accounts,
+    client_new_model: ModelFactory,
+    client_artifacts: list[StoredObject],
+) -> None:
     a = client_accounts
     model = client_new_model().id
     client_chain.grant_role(a.owner, model, a.trainer.ss58_address, RoleSet.TRAINER)
-    submitted = client_chain.submit_many(a.contributor, [
-        calls.submit_contribution(model, f"bafkreilist{i:03d}", sha(bytes([i])), i + 1)
-        for i in range(12)])
+    submitted = client_chain.submit_many(
+        a.contributor,
+        [
+            calls.submit_contribution(model, f"bafkreilist{i:03d}", sha(bytes([i])), i + 1)
+            for i in range(12)
+        ],
+    )
     assert all(r.success for r in submitted)
     client_chain.withdraw_contribution(a.contributor, model, 3)
     art = client_artifacts[0]
-    client_chain.publish_version(a.trainer, model, None, art.cid, art.sha256, sha(b"r"), [],
-                                 [(0, Verdict.accept()),
-                                  (1, Verdict.reject(RejectionReason.DUPLICATE))],
-                                 card_cid=art.cid)
+    client_chain.publish_version(
+        a.trainer,
+        model,
+        None,
+        art.cid,
+        art.sha256,
+        sha(b"r"),
+        [],
+        [(0, Verdict.accept()), (1, Verdict.reject(RejectionReason.DUPLICATE))],
+        card_cid=art.cid,
+    )
     everything = history.contributions(client_chain, model, page_size=5)
     assert [c.id for c in everything] == list(range(12))
     assert [c.rows for c in everything] == list(range(1, 13))
@@ -113,8 +146,9 @@ def test_contribution_lists(client_chain: CmuChain, client_accounts: Accounts,
     assert history.pending_via_api(client_chain, model) == pending
 
 
-def test_batched_storage_reads_match_single_reads(client_chain: CmuChain,
-                                                  branched_model: int) -> None:
+def test_batched_storage_reads_match_single_reads(
+    client_chain: CmuChain, branched_model: int
+) -> None:
     """``read_entries`` builds storage keys from the runtime metadata's hashers (through
     substrate-interface, no hand-written hashing): the batched values are the records a
     single query returns, and None for an entry that does not exist."""
@@ -123,8 +157,9 @@ def test_batched_storage_reads_match_single_reads(client_chain: CmuChain,
     at = client_chain.head_hash()
     ids = [0, 9, 10, count - 1, count, count + 300]
     values = client_chain.read_entries("Versions", [(model, i) for i in ids], at)
-    assert [decode.version(model, i, v) for i, v in zip(ids[:4], values[:4], strict=True)] \
-        == [client_chain.version(model, i) for i in ids[:4]]
+    assert [decode.version(model, i, v) for i, v in zip(ids[:4], values[:4], strict=True)] == [
+        client_chain.version(model, i) for i in ids[:4]
+    ]
     assert values[4:] == [None, None]
     owner = client_chain.owner_of(model)
     assert owner is not None and {m.id: m.owner for m in client_chain.models()}[model] == owner

@@ -51,13 +51,19 @@ const fs = require('fs');
 
 def node(tmp_path: Path, *args: str) -> str:
     if shutil.which("node") is None or not NODE_MODULES.exists():
-        pytest.fail("node and the pinned @polkadot packages are needed (scripts/setup.sh)",
-                    pytrace=False)
+        pytest.fail(
+            "node and the pinned @polkadot packages are needed (scripts/setup.sh)", pytrace=False
+        )
     script = tmp_path / "pjs.cjs"
     script.write_text(PJS_SCRIPT)
-    done = subprocess.run(["node", str(script), *args], capture_output=True, text=True,
-                          env={**os.environ, "NODE_PATH": str(NODE_MODULES)}, timeout=60,
-                          check=True)
+    done = subprocess.run(
+        ["node", str(script), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
+        timeout=60,
+        check=True,
+    )
     return done.stdout
 
 
@@ -70,8 +76,9 @@ def test_bad_uri_and_bad_mnemonic_do_not_echo_the_secret() -> None:
     with pytest.raises(KeystoreError) as caught:
         keypair_from_mnemonic("apple banana cherry secretword " * 3)
     assert "secretword" not in str(caught.value) and "secretword" not in str(caught.value.hint)
-    assert (caught.value.__cause__ is None and caught.value.__context__ is None) or \
-        "secretword" not in repr(caught.value.__context__)
+    assert (
+        caught.value.__cause__ is None and caught.value.__context__ is None
+    ) or "secretword" not in repr(caught.value.__context__)
 
 
 def test_mnemonic_keypair_does_not_keep_the_mnemonic(tmp_path: Path) -> None:
@@ -97,8 +104,9 @@ def test_keystore_permissions_and_round_trip(tmp_path: Path) -> None:
     assert not list(directory.glob(".*")), "no temporary files left behind"
 
 
-def test_wrong_password_is_refused_without_echoing_it(tmp_path: Path,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_wrong_password_is_refused_without_echoing_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     store = Keystore(tmp_path / "keys")
     store.create("owner", PASSWORD)
     caplog.set_level(logging.DEBUG)

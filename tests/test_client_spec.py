@@ -47,8 +47,11 @@ def test_canonical_bytes_round_trip_and_are_stable() -> None:
 
 
 def test_acceptance_direction_follows_the_metric() -> None:
-    spec = parse_spec(spec_document(task="regression", classes=None,
-                                    acceptance={"metric": "rmse", "tolerance": 0.5}))
+    spec = parse_spec(
+        spec_document(
+            task="regression", classes=None, acceptance={"metric": "rmse", "tolerance": 0.5}
+        )
+    )
     assert not spec.acceptance.higher_is_better
     assert spec.acceptance.accepts(with_data=10.4, without_data=10.0)
     assert not spec.acceptance.accepts(with_data=10.6, without_data=10.0)
@@ -147,8 +150,12 @@ NON_ASCII_NAMES = {"age": "âge", "income": "revenu (€)", "region": "région",
 
 
 def non_ascii_document() -> dict[str, object]:
-    doc = spec_document(name="modèle d'achat ✓", description="données synthétiques",
-                        label="acheté", classes=["non", "oui"])
+    doc = spec_document(
+        name="modèle d'achat ✓",
+        description="données synthétiques",
+        label="acheté",
+        classes=["non", "oui"],
+    )
     for feature in doc["features"]:
         feature["name"] = NON_ASCII_NAMES[feature["name"]]
     doc["features"][2]["categories"] = ["nord", "sud", "Île", "ouest"]

@@ -46,10 +46,15 @@ def test_metrics_are_fixed_point_1e9() -> None:
 
 
 def test_call_arguments_are_checked_before_signing() -> None:
-    call = calls.publish_version(3, None, "bafkreiabc", bytes(32), bytes(32),
-                                 [Metric.from_float("auc", 0.5)],
-                                 [(1, Verdict.accept()),
-                                  (2, Verdict.reject(RejectionReason.HARMS_METRIC))])
+    call = calls.publish_version(
+        3,
+        None,
+        "bafkreiabc",
+        bytes(32),
+        bytes(32),
+        [Metric.from_float("auc", 0.5)],
+        [(1, Verdict.accept()), (2, Verdict.reject(RejectionReason.HARMS_METRIC))],
+    )
     assert call.args["expected_parent"] is None
     assert call.args["settlements"] == ([(1, "Accept"), (2, {"Reject": "HarmsMetric"})],)
     assert call.args["artifact_cid"] == "0x" + b"bafkreiabc".hex()

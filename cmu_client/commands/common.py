@@ -28,13 +28,23 @@ def read_file(path: str, what: str, max_bytes: int | None = None) -> bytes:
     file = Path(path).expanduser()
     try:
         if max_bytes is not None and file.stat().st_size > max_bytes:
-            raise DataError(path, [Problem(None, None, f"the file is {file.stat().st_size} bytes",
-                                           f"at most {max_bytes} bytes")],
-                            "split the data into smaller files, or raise $CMU_IPFS_MAX_BYTES")
+            raise DataError(
+                path,
+                [
+                    Problem(
+                        None,
+                        None,
+                        f"the file is {file.stat().st_size} bytes",
+                        f"at most {max_bytes} bytes",
+                    )
+                ],
+                "split the data into smaller files, or raise $CMU_IPFS_MAX_BYTES",
+            )
         return file.read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read {what} {path}: {exc.strerror}",
-                         f"give the path of the {what} file") from None
+        raise UsageError(
+            f"cannot read {what} {path}: {exc.strerror}", f"give the path of the {what} file"
+        ) from None
 
 
 def chain_refused(error: BaseException) -> bool:
@@ -47,23 +57,34 @@ def chain_refused(error: BaseException) -> bool:
 def check_address(address: str) -> str:
     """``address`` if it is an SS58 account address, else a UsageError."""
     if not is_valid_ss58_address(address):
-        raise UsageError(f"{address!r} is not an SS58 account address",
-                         "addresses look like 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
+        raise UsageError(
+            f"{address!r} is not an SS58 account address",
+            "addresses look like 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
+        )
     return address
 
 
 async def fetch_spec(ctx: CommandContext, store: IpfsStore, model: Model) -> ModelSpec:
     """The model's spec document, hash-checked against the chain, parsed."""
     with ctx.output.transfer(f"spec {model.spec_cid[:16]}…") as progress:
-        raw = await store.get(model.spec_cid, model.spec_hash, f"model {model.id} spec",
-                              progress, max_bytes=MAX_SPEC_BYTES)
+        raw = await store.get(
+            model.spec_cid,
+            model.spec_hash,
+            f"model {model.id} spec",
+            progress,
+            max_bytes=MAX_SPEC_BYTES,
+        )
     return parse_spec(raw)
 
 
 async def fetch_artifact(ctx: CommandContext, store: IpfsStore, version: Version) -> bytes:
     with ctx.output.transfer(f"model v{version.id}") as progress:
-        return await store.get(version.artifact_cid, version.artifact_hash,
-                               f"model {version.model} version {version.id} artifact", progress)
+        return await store.get(
+            version.artifact_cid,
+            version.artifact_hash,
+            f"model {version.model} version {version.id} artifact",
+            progress,
+        )
 
 
 def version_label(model: Model, version: Version) -> str:

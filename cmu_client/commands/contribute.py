@@ -46,14 +46,19 @@ def register(subparsers: Commands) -> None:
     add_json_argument(upload)
     upload.set_defaults(handler=cmd_upload)
 
-    reg = sub.add_parser("register", help="register data on chain, holding the deposit "
-                                          "(validates and uploads a CSV first)")
+    reg = sub.add_parser(
+        "register",
+        help="register data on chain, holding the deposit (validates and uploads a CSV first)",
+    )
     reg.add_argument("model", type=model_id)
     reg.add_argument("data", nargs="?", help="CSV file (or give --cid and --sha256)")
     reg.add_argument("--cid", help="already uploaded data's CID")
     reg.add_argument("--sha256", help="already uploaded data's sha2-256 (hex)")
-    reg.add_argument("--force", action="store_true",
-                     help="register even data this model already used or has pending")
+    reg.add_argument(
+        "--force",
+        action="store_true",
+        help="register even data this model already used or has pending",
+    )
     add_key_argument(reg)
     add_json_argument(reg)
     reg.set_defaults(handler=cmd_register)
@@ -70,8 +75,7 @@ def register(subparsers: Commands) -> None:
     add_json_argument(show)
     show.set_defaults(handler=cmd_show)
 
-    withdraw = sub.add_parser("withdraw", help="take back a pending contribution and its "
-                                               "deposit")
+    withdraw = sub.add_parser("withdraw", help="take back a pending contribution and its deposit")
     withdraw.add_argument("model", type=model_id)
     withdraw.add_argument("contribution", type=model_id)
     add_key_argument(withdraw)
@@ -79,19 +83,25 @@ def register(subparsers: Commands) -> None:
     withdraw.set_defaults(handler=cmd_withdraw)
 
     reject = sub.add_parser(
-        "reject", help="reject pending contributions without publishing a version (Trainer; "
-                       "pallet-cmu v2)")
+        "reject",
+        help="reject pending contributions without publishing a version (Trainer; pallet-cmu v2)",
+    )
     reject.add_argument("model", type=model_id)
     reject.add_argument("contributions", type=model_id, nargs="+", metavar="ID")
-    reject.add_argument("--reason", required=True, choices=sorted(_REASONS),
-                        help="the rejection reason recorded on chain")
+    reject.add_argument(
+        "--reason",
+        required=True,
+        choices=sorted(_REASONS),
+        help="the rejection reason recorded on chain",
+    )
     add_key_argument(reject)
     add_json_argument(reject)
     reject.set_defaults(handler=cmd_reject)
 
     totals = sub.add_parser(
-        "totals", help="an account's track record as a contributor across every model "
-                       "(pallet-cmu v2)")
+        "totals",
+        help="an account's track record as a contributor across every model (pallet-cmu v2)",
+    )
     totals.add_argument("address", nargs="?", help="the account (default: --key's)")
     add_key_argument(totals)
     add_json_argument(totals)
@@ -118,8 +128,7 @@ def cmd_validate(args: argparse.Namespace, ctx: CommandContext) -> int:
     if ctx.json:
         ctx.output.json({"valid": True, "rows": data.rows, "features": list(data.feature_names)})
     else:
-        ctx.output.done(f"{args.data}: {data.rows} rows match the spec of "
-                        f"{spec.name!r}")
+        ctx.output.done(f"{args.data}: {data.rows} rows match the spec of {spec.name!r}")
     return 0
 
 
@@ -127,13 +136,16 @@ def _refuse_early(chain: CmuChain, model: Model, signer: Signer) -> None:
     """Refuse before uploading when the chain would refuse the registration anyway."""
     if model.frozen:
         raise chain.pallet_error("ModelFrozen")
-    if model.policy.contributions is ContributionMode.ROLE_REQUIRED and \
-            RoleSet.CONTRIBUTOR not in chain.roles_of(model.id, signer.ss58_address):
+    if (
+        model.policy.contributions is ContributionMode.ROLE_REQUIRED
+        and RoleSet.CONTRIBUTOR not in chain.roles_of(model.id, signer.ss58_address)
+    ):
         raise chain.pallet_error("NotContributor")
 
 
-async def _validated_upload(ctx: CommandContext, store: IpfsStore, model: Model, path: str
-                            ) -> tuple[Dataset, StoredObject, bool]:
+async def _validated_upload(
+    ctx: CommandContext, store: IpfsStore, model: Model, path: str
+) -> tuple[Dataset, StoredObject, bool]:
     raw = read_file(path, "data", store.settings.max_bytes)
     spec = await _model_spec(ctx, store, model)
     data = load_csv(raw, spec, subject=path)
@@ -151,14 +163,21 @@ def cmd_upload(args: argparse.Namespace, ctx: CommandContext) -> int:
             return await _validated_upload(ctx, store, model, args.data)
 
     data, obj, _ = ctx.run(go())
-    summary = {"model": model.id, "cid": obj.cid, "sha256": obj.sha256.hex(), "rows": data.rows,
-               "bytes": obj.size}
+    summary = {
+        "model": model.id,
+        "cid": obj.cid,
+        "sha256": obj.sha256.hex(),
+        "rows": data.rows,
+        "bytes": obj.size,
+    }
     if ctx.json:
         ctx.output.json(summary)
     else:
         ctx.output.fields(f"uploaded {args.data}", list(summary.items()))
-        ctx.output.note(f"register it with: cmu contribute register {model.id} --cid {obj.cid} "
-                        f"--sha256 {obj.sha256.hex()}")
+        ctx.output.note(
+            f"register it with: cmu contribute register {model.id} --cid {obj.cid} "
+            f"--sha256 {obj.sha256.hex()}"
+        )
     return 0
 
 
@@ -178,8 +197,11 @@ def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
     model = chain.model(args.model)
     signer = ctx.signer()
     _refuse_early(chain, model, signer)
-    data_hash = (sha256(read_file(args.data, "data", ctx.ipfs_settings().max_bytes))
-                 if args.data else _hex_or_none(args.sha256))
+    data_hash = (
+        sha256(read_file(args.data, "data", ctx.ipfs_settings().max_bytes))
+        if args.data
+        else _hex_or_none(args.sha256)
+    )
     if data_hash is not None:
         refuse_reused_data(ctx, chain, model, data_hash, args.force)
 
@@ -192,9 +214,10 @@ def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
                 try:
                     expected = bytes.fromhex(args.sha256.removeprefix("0x"))
                 except ValueError:
-                    raise UsageError("--sha256 is not hex",
-                                     "give the 64 hex characters `cmu contribute upload` "
-                                     "printed") from None
+                    raise UsageError(
+                        "--sha256 is not hex",
+                        "give the 64 hex characters `cmu contribute upload` printed",
+                    ) from None
                 spec = await _model_spec(ctx, store, model)
                 with ctx.output.transfer(f"data {args.cid[:16]}…") as progress:
                     raw = await store.get(args.cid, expected, "data", progress)
@@ -202,7 +225,8 @@ def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
                 obj = StoredObject(args.cid, expected, len(raw))
             try:
                 contribution, result = chain.submit_contribution(
-                    signer, model.id, obj.cid, obj.sha256, data.rows)
+                    signer, model.id, obj.cid, obj.sha256, data.rows
+                )
             except BaseException as failed:
                 if not chain_refused(failed):
                     # The registration may still land (sent, then a timeout or a dropped
@@ -211,16 +235,23 @@ def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
                     if isinstance(failed, CmuError):
                         failed.hint = (
                             f"the registration may still land, so {obj.cid} stays pinned; "
-                            f"check `cmu contribute list {model.id}` before registering again")
+                            f"check `cmu contribute list {model.id}` before registering again"
+                        )
                     raise
                 if fresh:  # refused for certain: nothing refers to it, do not leave it pinned
                     with contextlib.suppress(CmuError):
                         await store.unpin(obj.cid)
                 raise
             event = result.first("Cmu", "ContributionSubmitted")
-            return {"model": model.id, "contribution": contribution, "cid": obj.cid,
-                    "sha256": obj.sha256.hex(), "rows": data.rows,
-                    "deposit": int(event.attr("deposit") or 0), "block": result.block_number}
+            return {
+                "model": model.id,
+                "contribution": contribution,
+                "cid": obj.cid,
+                "sha256": obj.sha256.hex(),
+                "rows": data.rows,
+                "deposit": int(event.attr("deposit") or 0),
+                "block": result.block_number,
+            }
 
     summary = ctx.run(go())
     if ctx.json:
@@ -231,7 +262,8 @@ def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
             f"contribution {summary['contribution']} registered on model {model.id} "
             f"({summary['rows']} rows, deposit "
             f"{amount(int(str(summary['deposit'])), info.token_decimals, info.token_symbol)} "
-            "held until a trainer settles it)")
+            "held until a trainer settles it)"
+        )
     return 0
 
 
@@ -243,14 +275,26 @@ def cmd_list(args: argparse.Namespace, ctx: CommandContext) -> int:
         ctx.output.json(items)
         return 0
     if not items:
-        ctx.output.note(f"model {args.model} has no {'pending ' if args.pending else ''}"
-                        "contributions")
+        ctx.output.note(
+            f"model {args.model} has no {'pending ' if args.pending else ''}contributions"
+        )
         return 0
-    ctx.output.table(f"contributions to model {args.model}",
-                     ["id", "contributor", "rows", "status", "settled in", "data", "block"],
-                     [(c.id, c.contributor, c.rows, c.status.label(),
-                       None if c.settled_in is None else f"v{c.settled_in}", c.data_cid,
-                       c.submitted_at) for c in items])
+    ctx.output.table(
+        f"contributions to model {args.model}",
+        ["id", "contributor", "rows", "status", "settled in", "data", "block"],
+        [
+            (
+                c.id,
+                c.contributor,
+                c.rows,
+                c.status.label(),
+                None if c.settled_in is None else f"v{c.settled_in}",
+                c.data_cid,
+                c.submitted_at,
+            )
+            for c in items
+        ],
+    )
     return 0
 
 
@@ -261,20 +305,27 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
         ctx.output.json(item)
         return 0
     info = chain.info()
-    ctx.output.fields(f"contribution {item.id} to model {item.model}", [
-        ("contributor", item.contributor),
-        ("status", item.status.label()),
-        ("settled in", None if item.settled_in is None else f"v{item.settled_in}"),
-        ("rows", item.rows),
-        ("data", item.data_cid),
-        ("sha256", hash_text(item.data_hash)),
-        ("deposit", amount(item.deposit, info.token_decimals, info.token_symbol)),
-        ("submitted at block", item.submitted_at),
-        *([("reward weight", item.reward_weight),
-           ("reward", amount(item.reward, info.token_decimals, info.token_symbol))]
-          if item.status.state is ContributionState.ACCEPTED
-          and chain.features().rewards else []),
-    ])
+    ctx.output.fields(
+        f"contribution {item.id} to model {item.model}",
+        [
+            ("contributor", item.contributor),
+            ("status", item.status.label()),
+            ("settled in", None if item.settled_in is None else f"v{item.settled_in}"),
+            ("rows", item.rows),
+            ("data", item.data_cid),
+            ("sha256", hash_text(item.data_hash)),
+            ("deposit", amount(item.deposit, info.token_decimals, info.token_symbol)),
+            ("submitted at block", item.submitted_at),
+            *(
+                [
+                    ("reward weight", item.reward_weight),
+                    ("reward", amount(item.reward, info.token_decimals, info.token_symbol)),
+                ]
+                if item.status.state is ContributionState.ACCEPTED and chain.features().rewards
+                else []
+            ),
+        ],
+    )
     return 0
 
 
@@ -283,7 +334,8 @@ def cmd_reject(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     reason = _REASONS[args.reason]
     result = ctx.chain().reject_contributions(
-        ctx.signer(), args.model, [(c, reason) for c in args.contributions])
+        ctx.signer(), args.model, [(c, reason) for c in args.contributions]
+    )
     skipped = skipped_settlements(result)
     rejected = [c for c in args.contributions if c not in skipped]
     text = f"model {args.model}: rejected {', '.join(f'#{c}' for c in rejected) or 'none'}"
@@ -301,8 +353,10 @@ def cmd_totals(args: argparse.Namespace, ctx: CommandContext) -> int:
     elif args.key or os.environ.get("CMU_KEY"):
         address = ctx.signer().ss58_address
     else:
-        raise UsageError("whose totals? give an ADDRESS (or --key)",
-                         "cmu contribute totals 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY")
+        raise UsageError(
+            "whose totals? give an ADDRESS (or --key)",
+            "cmu contribute totals 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
+        )
     chain = ctx.chain()
     totals = chain.contributor_totals(address)
     if ctx.json:
@@ -313,13 +367,16 @@ def cmd_totals(args: argparse.Namespace, ctx: CommandContext) -> int:
     def money(value: int) -> str:
         return amount(value, info.token_decimals, info.token_symbol)
 
-    ctx.output.fields(f"contributor {address}", [
-        ("accepted", totals.accepted),
-        ("rejected", totals.rejected),
-        ("deposits returned", money(totals.returned)),
-        ("rewards received", money(totals.rewards)),
-        ("deposits slashed", money(totals.slashed)),
-    ])
+    ctx.output.fields(
+        f"contributor {address}",
+        [
+            ("accepted", totals.accepted),
+            ("rejected", totals.rejected),
+            ("deposits returned", money(totals.returned)),
+            ("rewards received", money(totals.rewards)),
+            ("deposits slashed", money(totals.slashed)),
+        ],
+    )
     return 0
 
 

@@ -30,21 +30,30 @@ def cmd_info(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     kubo = ctx.run(ipfs_version())
     if ctx.json:
-        ctx.output.json({"chain": info, "rpc": chain.connection.settings.url,
-                         "ipfs_api": ctx.ipfs_settings().api, "kubo": kubo})
+        ctx.output.json(
+            {
+                "chain": info,
+                "rpc": chain.connection.settings.url,
+                "ipfs_api": ctx.ipfs_settings().api,
+                "kubo": kubo,
+            }
+        )
         return 0
 
     def fmt(value: int) -> str:
         return amount(value, info.token_decimals, info.token_symbol)
 
-    ctx.output.fields("CMU network", [
-        ("chain", f"{info.chain} at {chain.connection.settings.url}"),
-        ("IPFS", f"Kubo {kubo} at {ctx.ipfs_settings().api}"),
-        ("model deposit", fmt(info.model_deposit)),
-        ("version deposit", fmt(info.version_deposit)),
-        ("contribution deposit", fmt(info.contribution_deposit)),
-        ("max pending contributions", info.max_pending_contributions),
-    ])
+    ctx.output.fields(
+        "CMU network",
+        [
+            ("chain", f"{info.chain} at {chain.connection.settings.url}"),
+            ("IPFS", f"Kubo {kubo} at {ctx.ipfs_settings().api}"),
+            ("model deposit", fmt(info.model_deposit)),
+            ("version deposit", fmt(info.version_deposit)),
+            ("contribution deposit", fmt(info.contribution_deposit)),
+            ("max pending contributions", info.max_pending_contributions),
+        ],
+    )
     return 0
 
 
@@ -57,8 +66,11 @@ def cmd_balance(args: argparse.Namespace, ctx: CommandContext) -> int:
         ctx.output.json(balance)
         return 0
     info = chain.info()
-    ctx.output.fields(args.address, [
-        ("free", amount(balance.free, info.token_decimals, info.token_symbol)),
-        ("held/reserved", amount(balance.reserved, info.token_decimals, info.token_symbol)),
-    ])
+    ctx.output.fields(
+        args.address,
+        [
+            ("free", amount(balance.free, info.token_decimals, info.token_symbol)),
+            ("held/reserved", amount(balance.reserved, info.token_decimals, info.token_symbol)),
+        ],
+    )
     return 0

@@ -24,20 +24,27 @@ def register(subparsers: Commands) -> None:
     new = sub.add_parser("new", help="generate a key and store it encrypted")
     new.add_argument("name")
     new.add_argument("--words", type=int, default=12, choices=(12, 15, 18, 21, 24))
-    new.add_argument("--mnemonic-file", metavar="PATH",
-                     help="also write the mnemonic to this new file (mode 0600) as a backup; "
-                          "without it the encrypted key file is the only copy")
+    new.add_argument(
+        "--mnemonic-file",
+        metavar="PATH",
+        help="also write the mnemonic to this new file (mode 0600) as a backup; "
+        "without it the encrypted key file is the only copy",
+    )
     add_json_argument(new)
     new.set_defaults(handler=cmd_new)
 
     imp = sub.add_parser("import", help="store an existing key encrypted")
     imp.add_argument("name")
     source = imp.add_mutually_exclusive_group(required=True)
-    source.add_argument("--mnemonic", action="store_true",
-                        help="read a BIP-39 mnemonic from a hidden prompt (or stdin)")
+    source.add_argument(
+        "--mnemonic",
+        action="store_true",
+        help="read a BIP-39 mnemonic from a hidden prompt (or stdin)",
+    )
     source.add_argument("--uri", help="a dev URI such as //Alice (test chains only)")
-    source.add_argument("--json-file", metavar="PATH",
-                        help="a polkadot.js JSON export (kept with its own password)")
+    source.add_argument(
+        "--json-file", metavar="PATH", help="a polkadot.js JSON export (kept with its own password)"
+    )
     add_json_argument(imp)
     imp.set_defaults(handler=cmd_import)
 
@@ -84,8 +91,7 @@ def cmd_new(args: argparse.Namespace, ctx: CommandContext) -> int:
     if ctx.json:
         ctx.output.json({"name": info.name, "address": info.address, "path": str(info.path)})
     else:
-        ctx.output.fields(f"key {info.name}", [("address", info.address),
-                                               ("file", info.path)])
+        ctx.output.fields(f"key {info.name}", [("address", info.address), ("file", info.path)])
         if backup is not None:
             ctx.output.note(f"mnemonic written to {backup} (mode 0600); keep it offline")
     return 0
@@ -113,15 +119,23 @@ def cmd_import(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     infos = ctx.keystore().list()
     if ctx.json:
-        ctx.output.json([{"name": i.name, "address": i.address, "path": str(i.path),
-                          "created": i.created} for i in infos])
+        ctx.output.json(
+            [
+                {"name": i.name, "address": i.address, "path": str(i.path), "created": i.created}
+                for i in infos
+            ]
+        )
         return 0
     if not infos:
-        ctx.output.note(f"no keys in {ctx.keystore().directory}; create one with "
-                        "`cmu keys new NAME`")
+        ctx.output.note(
+            f"no keys in {ctx.keystore().directory}; create one with `cmu keys new NAME`"
+        )
         return 0
-    ctx.output.table(f"keys in {ctx.keystore().directory}", ["name", "address"],
-                     [(i.name, i.address) for i in infos])
+    ctx.output.table(
+        f"keys in {ctx.keystore().directory}",
+        ["name", "address"],
+        [(i.name, i.address) for i in infos],
+    )
     return 0
 
 

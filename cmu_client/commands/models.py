@@ -45,14 +45,19 @@ def register(subparsers: Commands) -> None:
     sub = model.add_subparsers(dest="model_command", required=True, metavar="COMMAND")
 
     create = sub.add_parser(
-        "create", help="upload a spec and initial data, create the model, publish version 0")
+        "create", help="upload a spec and initial data, create the model, publish version 0"
+    )
     create.add_argument("--spec", required=True, help="model spec JSON file")
     create.add_argument("--data", required=True, help="initial training data (CSV)")
-    create.add_argument("--validation", help="validation set CSV (else the spec's validation "
-                                             "CID is used)")
+    create.add_argument(
+        "--validation", help="validation set CSV (else the spec's validation CID is used)"
+    )
     _policy_arguments(create)
-    create.add_argument("--no-first-version", action="store_true",
-                        help="only create the model; a trainer publishes version 0 later")
+    create.add_argument(
+        "--no-first-version",
+        action="store_true",
+        help="only create the model; a trainer publishes version 0 later",
+    )
     add_key_argument(create)
     add_json_argument(create)
     create.set_defaults(handler=cmd_create)
@@ -74,8 +79,10 @@ def register(subparsers: Commands) -> None:
     add_json_argument(transfer)
     transfer.set_defaults(handler=cmd_transfer)
 
-    for name, handler, text in (("freeze", cmd_freeze, "refuse contributions and versions"),
-                                ("thaw", cmd_thaw, "accept contributions and versions again")):
+    for name, handler, text in (
+        ("freeze", cmd_freeze, "refuse contributions and versions"),
+        ("thaw", cmd_thaw, "accept contributions and versions again"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("model", type=model_id)
         add_key_argument(p)
@@ -86,8 +93,9 @@ def register(subparsers: Commands) -> None:
         "slash-destination",
         help="where rejected contributions' deposits go (owner only)",
         description="owner: the model's owner; burn: destroyed; contributors: shared among "
-                    "the accepted contributors of the version that rejected them, by reward "
-                    "weight (pallet-cmu v2); or an account address.")
+        "the accepted contributors of the version that rejected them, by reward "
+        "weight (pallet-cmu v2); or an account address.",
+    )
     slash.add_argument("model", type=model_id)
     slash.add_argument("destination", help="owner, burn, contributors or an address")
     add_key_argument(slash)
@@ -95,8 +103,9 @@ def register(subparsers: Commands) -> None:
     slash.set_defaults(handler=cmd_slash_destination)
 
     retire = sub.add_parser(
-        "retire", help="stop the model for good: no new versions or contributions (owner; "
-                       "pallet-cmu v2)")
+        "retire",
+        help="stop the model for good: no new versions or contributions (owner; pallet-cmu v2)",
+    )
     retire.add_argument("model", type=model_id)
     add_key_argument(retire)
     add_json_argument(retire)
@@ -111,10 +120,18 @@ def register(subparsers: Commands) -> None:
 
 
 def _policy_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--visibility", choices=sorted(_VISIBILITY), default="public",
-                        help="who may read the model (default: public)")
-    parser.add_argument("--contributions", choices=sorted(_CONTRIBUTIONS), default="open",
-                        help="open: anyone with the deposit; role: Contributor role only")
+    parser.add_argument(
+        "--visibility",
+        choices=sorted(_VISIBILITY),
+        default="public",
+        help="who may read the model (default: public)",
+    )
+    parser.add_argument(
+        "--contributions",
+        choices=sorted(_CONTRIBUTIONS),
+        default="open",
+        help="open: anyone with the deposit; role: Contributor role only",
+    )
 
 
 def _policy(args: argparse.Namespace) -> AccessPolicy:
@@ -138,11 +155,14 @@ def cmd_create(args: argparse.Namespace, ctx: CommandContext) -> int:
     spec = parse_spec(read_file(args.spec, "spec", MAX_SPEC_BYTES))
     data_bytes = read_file(args.data, "data", limit)
     data = load_csv(data_bytes, spec, subject=args.data)
-    validation_bytes = (read_file(args.validation, "validation set", limit)
-                        if args.validation else None)
+    validation_bytes = (
+        read_file(args.validation, "validation set", limit) if args.validation else None
+    )
     if validation_bytes is None and spec.validation is None:
-        raise UsageError("the spec names no validation set",
-                         "pass --validation FILE (it is uploaded and put into the spec)")
+        raise UsageError(
+            "the spec names no validation set",
+            "pass --validation FILE (it is uploaded and put into the spec)",
+        )
     trainer = None if args.no_first_version else ctx.first_version_trainer()
     if trainer is not None:
         # Parameters LightGBM refuses would only fail after the model exists on chain.
@@ -150,8 +170,20 @@ def cmd_create(args: argparse.Namespace, ctx: CommandContext) -> int:
     signer = ctx.signer()  # unlock the key before anything is uploaded
     chain = ctx.chain()
     policy = _policy(args)
-    summary = ctx.run(_create(ctx, chain, signer, spec, data_bytes, data, validation_bytes,
-                              policy, trainer is not None, args.no_first_version))
+    summary = ctx.run(
+        _create(
+            ctx,
+            chain,
+            signer,
+            spec,
+            data_bytes,
+            data,
+            validation_bytes,
+            policy,
+            trainer is not None,
+            args.no_first_version,
+        )
+    )
     if ctx.json:
         ctx.output.json(summary)
     else:
@@ -174,15 +206,18 @@ async def _create(
     async with IpfsStore(ctx.ipfs_settings()) as store:
         uploaded = await _upload_inputs(ctx, store, spec, data_bytes, validation_bytes)
         try:
-            model, _ = chain.create_model(signer, uploaded.spec_obj.cid, uploaded.spec_obj.sha256,
-                                          policy)
+            model, _ = chain.create_model(
+                signer, uploaded.spec_obj.cid, uploaded.spec_obj.sha256, policy
+            )
         except BaseException as failed:
             if not chain_refused(failed):
                 # create_model may still land (sent, then a timeout or a dropped
                 # connection): its spec must stay available. Keep the pins.
                 if isinstance(failed, CmuError):
-                    failed.hint = ("the model may still be created, so the uploads stay "
-                                   "pinned; check `cmu model list` before creating it again")
+                    failed.hint = (
+                        "the model may still be created, so the uploads stay "
+                        "pinned; check `cmu model list` before creating it again"
+                    )
                 raise
             # Refused for certain: nothing on chain refers to the uploads; take back the
             # pins this run added.
@@ -211,7 +246,8 @@ async def _create(
             ctx.output.warn(
                 "version 0 not published: no trainer plugin (a cmu.plugins entry point with "
                 "train_first_version, e.g. pip install cmu[worker]); a trainer must publish "
-                "the first version")
+                "the first version"
+            )
             return summary
         request = FirstVersionRequest(
             model=model,
@@ -226,9 +262,15 @@ async def _create(
             with ctx.output.status("training version 0"):
                 first: FirstVersion = await trainer(request)
             version, _ = chain.publish_version(
-                signer, model, None, first.artifact.cid, first.artifact.sha256,
-                first.recipe_hash, first.metrics,
-                card_cid=None if first.card is None else first.card.cid)
+                signer,
+                model,
+                None,
+                first.artifact.cid,
+                first.artifact.sha256,
+                first.recipe_hash,
+                first.metrics,
+                card_cid=None if first.card is None else first.card.cid,
+            )
         except CmuError as exc:
             # The model exists on chain now; say so, so that nobody creates it twice.
             raise CmuError(
@@ -269,8 +311,9 @@ async def _upload_inputs(
         else:
             assert spec.validation is not None
             with ctx.output.transfer("validation set") as progress:
-                raw = await store.get(spec.validation.cid, spec.validation.sha256,
-                                      "validation set", progress)
+                raw = await store.get(
+                    spec.validation.cid, spec.validation.sha256, "validation set", progress
+                )
             validation = load_csv(raw, spec, subject="validation set")
         spec_obj = await put(spec.to_bytes(), "spec")
         data_obj = await put(data_bytes, "data")
@@ -285,8 +328,9 @@ async def _upload_inputs(
 # --- reading -----------------------------------------------------------------------
 
 
-def _model_pairs(model: Model, head: Version | None, symbol: str, decimals: int
-                 ) -> list[tuple[str, object]]:
+def _model_pairs(
+    model: Model, head: Version | None, symbol: str, decimals: int
+) -> list[tuple[str, object]]:
     from cmu_client.output import amount
 
     return [
@@ -312,25 +356,36 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
     head = chain.version(model.id, model.head) if model.head is not None else None
     spec = None
     if args.spec:
+
         async def get_spec() -> ModelSpec:
             async with IpfsStore(ctx.ipfs_settings()) as store:
                 return await fetch_spec(ctx, store, model)
 
         spec = ctx.run(get_spec())
     if ctx.json:
-        ctx.output.json({"model": model, "head_version": head,
-                         "spec": spec.to_document() if spec else None})
+        ctx.output.json(
+            {"model": model, "head_version": head, "spec": spec.to_document() if spec else None}
+        )
         return 0
     info = chain.info()
-    ctx.output.fields(f"model {model.id}", _model_pairs(model, head, info.token_symbol,
-                                                        info.token_decimals))
+    ctx.output.fields(
+        f"model {model.id}", _model_pairs(model, head, info.token_symbol, info.token_decimals)
+    )
     if spec is not None:
         ctx.output.table(
             f"spec: {spec.name} ({spec.task.value}, label {spec.label!r}, "
             f"accept: {spec.acceptance.metric} tolerance {spec.acceptance.tolerance:g})",
             ["feature", "type", "categories", "missing allowed"],
-            [(f.name, f.type.value, ", ".join(f.categories) or "-",
-              "yes" if f.allow_missing else "no") for f in spec.features])
+            [
+                (
+                    f.name,
+                    f.type.value,
+                    ", ".join(f.categories) or "-",
+                    "yes" if f.allow_missing else "no",
+                )
+                for f in spec.features
+            ],
+        )
     return 0
 
 
@@ -342,13 +397,22 @@ def cmd_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     if not models:
         ctx.output.note("no models yet; create one with `cmu model create`")
         return 0
-    ctx.output.table("models", ["id", "owner", "head", "versions", "contributions (pending)",
-                                "frozen", "policy"],
-                     [(m.id, m.owner, m.head, m.version_count,
-                       f"{m.contribution_count} ({m.pending_contributions})",
-                       "yes" if m.frozen else "no",
-                       f"{m.policy.visibility.value}/{m.policy.contributions.value}")
-                      for m in models])
+    ctx.output.table(
+        "models",
+        ["id", "owner", "head", "versions", "contributions (pending)", "frozen", "policy"],
+        [
+            (
+                m.id,
+                m.owner,
+                m.head,
+                m.version_count,
+                f"{m.contribution_count} ({m.pending_contributions})",
+                "yes" if m.frozen else "no",
+                f"{m.policy.visibility.value}/{m.policy.contributions.value}",
+            )
+            for m in models
+        ],
+    )
     return 0
 
 
@@ -380,27 +444,38 @@ def cmd_thaw(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_policy(args: argparse.Namespace, ctx: CommandContext) -> int:
     policy = _policy(args)
     result = ctx.chain().set_access_policy(ctx.signer(), args.model, policy)
-    return _report(ctx, f"model {args.model}: {policy.visibility.value} / "
-                        f"{policy.contributions.value}", result)
+    return _report(
+        ctx, f"model {args.model}: {policy.visibility.value} / {policy.contributions.value}", result
+    )
 
 
-_SLASH_KINDS = {"owner": SlashKind.MODEL_OWNER, "burn": SlashKind.BURN,
-                "contributors": SlashKind.ACCEPTED_CONTRIBUTORS}
+_SLASH_KINDS = {
+    "owner": SlashKind.MODEL_OWNER,
+    "burn": SlashKind.BURN,
+    "contributors": SlashKind.ACCEPTED_CONTRIBUTORS,
+}
 
 
 def cmd_slash_destination(args: argparse.Namespace, ctx: CommandContext) -> int:
     text = args.destination.strip()
     kind = _SLASH_KINDS.get(text.lower())
-    destination = (SlashDestination(kind) if kind is not None
-                   else SlashDestination(SlashKind.ACCOUNT, check_address(text)))
+    destination = (
+        SlashDestination(kind)
+        if kind is not None
+        else SlashDestination(SlashKind.ACCOUNT, check_address(text))
+    )
     result = ctx.chain().set_slash_destination(ctx.signer(), args.model, destination)
-    return _report(ctx, f"model {args.model}: rejected deposits go to {destination.label()}",
-                   result)
+    return _report(
+        ctx, f"model {args.model}: rejected deposits go to {destination.label()}", result
+    )
 
 
 def cmd_retire(args: argparse.Namespace, ctx: CommandContext) -> int:
     result = ctx.chain().retire_model(ctx.signer(), args.model)
     released = result.find("Cmu", "ModelDepositReleased")
-    tail = "; model deposit released" if released else (
-        "; the model deposit is released when the last pending contribution is withdrawn")
+    tail = (
+        "; model deposit released"
+        if released
+        else ("; the model deposit is released when the last pending contribution is withdrawn")
+    )
     return _report(ctx, f"model {args.model} retired{tail}", result)

@@ -36,16 +36,20 @@ def cmd_predict(args: argparse.Namespace, ctx: CommandContext) -> int:
         reader = ctx.signer().ss58_address
         if chain.roles_of(model.id, reader) == RoleSet.none():
             raise PermissionDeniedError(
-                "Cmu", "NotReader",
+                "Cmu",
+                "NotReader",
                 f"model {model.id} is permissioned and {reader} holds no role on it",
-                "ask the owner or an admin: `cmu role grant MODEL ADDRESS reader`")
+                "ask the owner or an admin: `cmu role grant MODEL ADDRESS reader`",
+            )
     if args.version is None:
         version = chain.head(model.id)
     else:
         version = chain.version(model.id, args.version)
     if version.status is VersionStatus.REVOKED:
-        raise UsageError(f"model {model.id} v{version.id} is revoked and must not be used",
-                         f"use the head (v{model.head}) or another version")
+        raise UsageError(
+            f"model {model.id} v{version.id} is revoked and must not be used",
+            f"use the head (v{model.head}) or another version",
+        )
     if version.status is VersionStatus.DEPRECATED:
         ctx.output.warn(f"v{version.id} is deprecated; the head is v{model.head}")
 
@@ -71,13 +75,29 @@ def cmd_predict(args: argparse.Namespace, ctx: CommandContext) -> int:
     return 0
 
 
-def _report(ctx: CommandContext, args: argparse.Namespace, version: Version, rows: int,
-            values: list[object], counts: object) -> None:
+def _report(
+    ctx: CommandContext,
+    args: argparse.Namespace,
+    version: Version,
+    rows: int,
+    values: list[object],
+    counts: object,
+) -> None:
     if ctx.json:
-        ctx.output.json({"model": version.model, "version": version.id,
-                         "artifact_cid": version.artifact_cid,
-                         "artifact_sha256": version.artifact_hash.hex(), "rows": rows,
-                         "predictions": values, "counts": counts, "out": args.out})
+        ctx.output.json(
+            {
+                "model": version.model,
+                "version": version.id,
+                "artifact_cid": version.artifact_cid,
+                "artifact_sha256": version.artifact_hash.hex(),
+                "rows": rows,
+                "predictions": values,
+                "counts": counts,
+                "out": args.out,
+            }
+        )
     else:
-        ctx.output.done(f"{rows} rows predicted with model {version.model} v{version.id} "
-                        f"(artifact hash verified)" + (f" -> {args.out}" if args.out else ""))
+        ctx.output.done(
+            f"{rows} rows predicted with model {version.model} v{version.id} "
+            f"(artifact hash verified)" + (f" -> {args.out}" if args.out else "")
+        )

@@ -23,8 +23,10 @@ def _roles(text: str) -> RoleSet:
 def register(subparsers: Commands) -> None:
     role = subparsers.add_parser("role", help="per-model roles")
     sub = role.add_subparsers(dest="role_command", required=True, metavar="COMMAND")
-    for name, handler, text in (("grant", cmd_grant, "give an account roles on a model"),
-                                ("revoke", cmd_revoke, "take roles away")):
+    for name, handler, text in (
+        ("grant", cmd_grant, "give an account roles on a model"),
+        ("revoke", cmd_revoke, "take roles away"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("model", type=model_id)
         p.add_argument("who", help="account address")
@@ -71,9 +73,13 @@ def cmd_list(args: argparse.Namespace, ctx: CommandContext) -> int:
     rows = [(model.owner or "-", RoleSet.all(), "owner (implicit)")]
     rows += [(who, roles, "granted") for who, roles in sorted(holders.items())]
     if ctx.json:
-        ctx.output.json([{"account": who, "roles": roles, "source": source}
-                         for who, roles, source in rows])
+        ctx.output.json(
+            [{"account": who, "roles": roles, "source": source} for who, roles, source in rows]
+        )
         return 0
-    ctx.output.table(f"roles on model {args.model}", ["account", "roles", "source"],
-                     [(who, roles.label(), source) for who, roles, source in rows])
+    ctx.output.table(
+        f"roles on model {args.model}",
+        ["account", "roles", "source"],
+        [(who, roles.label(), source) for who, roles, source in rows],
+    )
     return 0

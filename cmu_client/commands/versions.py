@@ -15,13 +15,17 @@ def register(subparsers: Commands) -> None:
     version = subparsers.add_parser("version", help="a model's versions")
     sub = version.add_subparsers(dest="version_command", required=True, metavar="COMMAND")
 
-    lst = sub.add_parser("list", aliases=["lineage"],
-                         help="the lineage from the head (or --from) back to version 0")
+    lst = sub.add_parser(
+        "list", aliases=["lineage"], help="the lineage from the head (or --from) back to version 0"
+    )
     lst.add_argument("model", type=model_id)
     lst.add_argument("--from", dest="start", type=model_id, help="start at this version")
     lst.add_argument("--limit", type=model_id, help="at most this many versions")
-    lst.add_argument("--all", action="store_true",
-                     help="every version by id, including branches left by rollbacks")
+    lst.add_argument(
+        "--all",
+        action="store_true",
+        help="every version by id, including branches left by rollbacks",
+    )
     add_json_argument(lst)
     lst.set_defaults(handler=cmd_list)
 
@@ -32,7 +36,8 @@ def register(subparsers: Commands) -> None:
     show.set_defaults(handler=cmd_show)
 
     attestations = sub.add_parser(
-        "attestations", help="who re-derived a version and what they found (pallet-cmu v2)")
+        "attestations", help="who re-derived a version and what they found (pallet-cmu v2)"
+    )
     attestations.add_argument("model", type=model_id)
     attestations.add_argument("version", type=model_id)
     add_json_argument(attestations)
@@ -41,12 +46,14 @@ def register(subparsers: Commands) -> None:
     attest = sub.add_parser(
         "attest",
         help="record a re-derivation's outcome on chain (`cmu verify --attest` does it "
-             "after verifying; pallet-cmu v2)")
+        "after verifying; pallet-cmu v2)",
+    )
     attest.add_argument("model", type=model_id)
     attest.add_argument("version", type=model_id)
     attest.add_argument("outcome", choices=["match", "mismatch"])
-    attest.add_argument("--report-cid", required=True,
-                        help="CID of the verification report in IPFS")
+    attest.add_argument(
+        "--report-cid", required=True, help="CID of the verification report in IPFS"
+    )
     add_key_argument(attest)
     add_json_argument(attest)
     attest.set_defaults(handler=cmd_attest)
@@ -92,9 +99,15 @@ def cmd_list(args: argparse.Namespace, ctx: CommandContext) -> int:
         columns.insert(4, "verified / disputed")
     rows = []
     for v in versions:
-        row: list[object] = [version_label(model, v), None if v.parent is None else f"v{v.parent}",
-                             metrics_text(v), len(v.contributions), v.trainer, v.created_at,
-                             v.artifact_cid]
+        row: list[object] = [
+            version_label(model, v),
+            None if v.parent is None else f"v{v.parent}",
+            metrics_text(v),
+            len(v.contributions),
+            v.trainer,
+            v.created_at,
+            v.artifact_cid,
+        ]
         if attested:
             row.insert(4, f"{v.matches} / {v.mismatches}")
         rows.append(tuple(row))
@@ -108,8 +121,9 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
     v = chain.version(args.model, args.version)
     attested = chain.features().attestations
     if ctx.json:
-        ctx.output.json({"version": v, "is_head": model.head == v.id,
-                         "attestations_supported": attested})
+        ctx.output.json(
+            {"version": v, "is_head": model.head == v.id, "attestations_supported": attested}
+        )
         return 0
     info = chain.info()
     pairs: list[tuple[str, object]] = [
@@ -127,8 +141,12 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
         ("trainer", v.trainer),
         ("block", v.created_at),
         ("deposit", amount(v.deposit, info.token_decimals, info.token_symbol)),
-        ("attestations", v.attestation_label() if attested
-         else "not recorded by this runtime (pallet-cmu before v2)"),
+        (
+            "attestations",
+            v.attestation_label()
+            if attested
+            else "not recorded by this runtime (pallet-cmu before v2)",
+        ),
     ]
     ctx.output.fields(f"model {v.model} {version_label(model, v)}", pairs)
     return 0
@@ -140,26 +158,27 @@ def cmd_attestations(args: argparse.Namespace, ctx: CommandContext) -> int:
     chain.features().require("attestations", "listing attestations")
     found = chain.attestations(args.model, args.version)
     if ctx.json:
-        ctx.output.json({"matches": v.matches, "mismatches": v.mismatches,
-                         "attestations": found})
+        ctx.output.json({"matches": v.matches, "mismatches": v.mismatches, "attestations": found})
         return 0
     ctx.output.note(f"model {args.model} v{args.version}: {v.attestation_label()}")
     if found:
-        ctx.output.table(f"model {args.model} v{args.version} attestations",
-                         ["attester", "outcome", "report", "block"],
-                         [(a.attester, a.outcome.value, a.report_cid, a.at) for a in found])
+        ctx.output.table(
+            f"model {args.model} v{args.version} attestations",
+            ["attester", "outcome", "report", "block"],
+            [(a.attester, a.outcome.value, a.report_cid, a.at) for a in found],
+        )
     return 0
 
 
 def cmd_attest(args: argparse.Namespace, ctx: CommandContext) -> int:
-    outcome = AttestationOutcome.MATCH if args.outcome == "match" else \
-        AttestationOutcome.MISMATCH
+    outcome = AttestationOutcome.MATCH if args.outcome == "match" else AttestationOutcome.MISMATCH
     chain = ctx.chain()
-    result = chain.attest_version(ctx.signer(), args.model, args.version, outcome,
-                                  args.report_cid)
+    result = chain.attest_version(ctx.signer(), args.model, args.version, outcome, args.report_cid)
     v = chain.version(args.model, args.version)
-    ctx.output.result(result, f"model {args.model} v{args.version} attested "
-                              f"{outcome.value}: {v.attestation_label()}")
+    ctx.output.result(
+        result,
+        f"model {args.model} v{args.version} attested {outcome.value}: {v.attestation_label()}",
+    )
     return 0
 
 
