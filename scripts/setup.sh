@@ -15,7 +15,8 @@ flock 8
 
 step_apt() {
   local apt_packages=(rustc-web cargo-web rust-web-src rust-web-llvm rust-web-clippy lld-22
-    clang libclang-dev protobuf-compiler python3-venv make g++)
+    clang libclang-dev protobuf-compiler python3-venv make g++
+    tmux)  # tmux: the monitor's tests drive it in a real terminal
   local missing=() p
   for p in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

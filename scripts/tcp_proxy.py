@@ -22,8 +22,6 @@ class TcpProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
-        self.connections = 0
-        self.cuts = 0
 
     def start(self) -> TcpProxy:
         self._thread.start()
@@ -44,7 +42,6 @@ class TcpProxy:
             self._writers.clear()
             return len(writers) // 2
 
-        self.cuts += 1
         return asyncio.run_coroutine_threadsafe(close_all(), self._loop).result(timeout=10)
 
     def stop(self) -> None:
@@ -60,27 +57,38 @@ class TcpProxy:
         self._thread.join(timeout=10)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await bridge(reader, writer, self.target, self._writers)
+
+
+async def bridge(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    target: tuple[str, int],
+    open_writers: set[asyncio.StreamWriter],
+) -> None:
+    """Connect an accepted client to ``target`` and relay both ways until either side
+    closes; both writers are in ``open_writers`` while open (closing them cuts the pair).
+    When the target refuses, the client is closed."""
+    try:
+        up_reader, up_writer = await asyncio.open_connection(*target)
+    except OSError:
+        writer.close()  # the service is down: the client sees a refused connection
+        return
+    open_writers |= {writer, up_writer}
+
+    async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
         try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.close()  # the service is down: the client sees a refused connection
-            return
-        self.connections += 1
-        self._writers |= {writer, up_writer}
+            while data := await src.read(65536):
+                # A closing transport buffers writes without bound while its peer does not
+                # read (drain() returns at once when closing): stop instead.
+                if dst.is_closing():
+                    break
+                dst.write(data)
+                await dst.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            dst.close()
+            open_writers.discard(dst)
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            try:
-                while data := await src.read(65536):
-                    # A closing transport buffers writes without bound while its peer does
-                    # not read (drain() returns at once when closing): stop instead.
-                    if dst.is_closing():
-                        break
-                    dst.write(data)
-                    await dst.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                dst.close()
-                self._writers.discard(dst)
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+    await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))

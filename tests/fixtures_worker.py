@@ -35,6 +35,10 @@ from offchain.publish import create_model_with_first_version
 from offchain.recipe import DataRef, ParentRef
 from offchain.worker import Worker, WorkerConfig
 
+# The relay shared with the soak's proxy (scripts/tcp_proxy.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from tcp_proxy import bridge
+
 SPEC_REF = ContentRef("bafkreispec", bytes(32))
 
 
@@ -287,22 +291,4 @@ class TcpForwarder:
             self._server = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.close()
-            return
-        self._writers |= {writer, up_writer}
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            try:
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                dst.close()
-                self._writers.discard(dst)
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        await bridge(reader, writer, self.target, self._writers)
