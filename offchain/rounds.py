@@ -322,7 +322,7 @@ class RoundRunner:
                     decision.label,
                     decision.detail,
                 )
-        card = build_card(prepared, spec.acceptance.metric, spec.acceptance.tolerance)
+        card = build_card(prepared, spec.acceptance)
         self.checkpoints.keep_artifact(model_id, prepared.artifact)
         trained = checkpoint.advance(
             Stage.TRAINED,

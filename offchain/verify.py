@@ -31,6 +31,7 @@ from offchain.evaluate import evaluate
 from offchain.inputs import Inputs
 from offchain.recipe import Recipe
 from offchain.training import derive_artifact, library_versions
+from offchain.verdicts import VersionInputs, check_verdicts
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,12 @@ async def verify_version(chain: CmuChain, inputs: Inputs, model: int, version: i
         ", ".join(f"{k}={v / 1e9:.6f}" for k, v in sorted(recorded.items()))
         if recomputed == recorded
         else f"recomputed {recomputed} != recorded {recorded}",
+    )
+    await check_verdicts(
+        chain,
+        inputs,
+        VersionInputs(record, recipe, spec, validation, parent_artifact, derived),
+        report,
     )
     if not same:
         try:

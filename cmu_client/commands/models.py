@@ -374,7 +374,7 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
     if spec is not None:
         ctx.output.table(
             f"spec: {spec.name} ({spec.task.value}, label {spec.label!r}, "
-            f"accept: {spec.acceptance.metric} tolerance {spec.acceptance.tolerance:g})",
+            f"accept: {spec.acceptance.metric} tolerance {spec.acceptance.tolerance_text})",
             ["feature", "type", "categories", "missing allowed"],
             [
                 (
