@@ -149,6 +149,10 @@ class ModelSpec:
     training: TrainingSpec
     acceptance: Acceptance
     validation: ContentRef | None
+    #: The validation set is committed (its CID and hash are known) but not published:
+    #: trainers hold it, and it is revealed when the owner rotates to a new one
+    #: (docs/worker.md, "A private validation set").
+    validation_private: bool = False
 
     @property
     def feature_names(self) -> list[str]:
@@ -167,8 +171,8 @@ class ModelSpec:
             return self.num_classes or len(self.classes)
         return 0
 
-    def with_validation(self, ref: ContentRef) -> ModelSpec:
-        return replace(self, validation=ref)
+    def with_validation(self, ref: ContentRef, private: bool = False) -> ModelSpec:
+        return replace(self, validation=ref, validation_private=private)
 
     def document(self) -> SpecDocument:
         """The spec as its typed JSON document (what :meth:`to_bytes` encodes)."""
@@ -205,7 +209,9 @@ class ModelSpec:
             ),
             validation=None
             if self.validation is None
-            else ValidationDocument(self.validation.cid, self.validation.sha256.hex()),
+            else ValidationDocument(
+                self.validation.cid, self.validation.sha256.hex(), self.validation_private
+            ),
         )
 
     def to_document(self) -> dict[str, Any]:
@@ -269,12 +275,14 @@ class AcceptanceDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaul
     higher_is_better: bool | None = None
 
 
-class ValidationDocument(msgspec.Struct):
+class ValidationDocument(msgspec.Struct, omit_defaults=True):
     cid: Annotated[str, says("missing", None, min_length=1)]
     sha256: Annotated[
         str,
         says("not a sha2-256 hex digest", "64 hex characters", pattern="^(0x)?[0-9a-fA-F]{64}$"),
     ]
+    #: Committed, not published: the CID is what the set will have once revealed.
+    private: Annotated[bool, says("not a boolean")] = False
 
 
 class SpecDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -364,6 +372,7 @@ def parse_spec(raw: bytes | str | Mapping[str, Any]) -> ModelSpec:
         validation=None
         if validation is None
         else ContentRef(validation["cid"], bytes.fromhex(validation["sha256"].removeprefix("0x"))),
+        validation_private=bool(validation and validation.get("private", False)),
         classes=tuple(classes),
         num_classes=num_classes,
         description=values.get("description", ""),

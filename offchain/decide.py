@@ -217,6 +217,7 @@ def select(
     parent_losses = rule.losses(parent_val, rule.validation)
     baseline = evaluation_of(rule.task, rule.labels, parent_val)
     agreement_seed = judge.seed_for(rule.validation_sha256, "agreement")
+    worst = judge.worst_loss(rule.task, parent_losses)
     decisions: dict[int, Decision] = {}
     passed: dict[int, tuple[Candidate, bytes, FloatArray, Evidence]] = {}
     for candidate in sorted(candidates, key=lambda c: c.contribution):
@@ -224,7 +225,7 @@ def select(
         try:
             on_rows = rule.predict(rule.parent_artifact, candidate.data)
             agreement = judge.agreement(
-                parent_losses, rule.losses(on_rows, candidate.data), agreement_seed
+                parent_losses, rule.losses(on_rows, candidate.data), agreement_seed, worst
             )
             if not agreement.passes:
                 evidence = Evidence(agreement)

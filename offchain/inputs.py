@@ -20,6 +20,7 @@ from cmu_client.ipfs import IpfsStore
 from cmu_client.spec import MAX_SPEC_BYTES, ContentRef, ModelSpec, parse_spec
 from cmu_client.types import Model, Version
 from offchain.cid import MAX_SINGLE_BLOCK, raw_cid_from_sha256
+from offchain.private_sets import PrivateSets
 from offchain.recipe import DataRef, Recipe
 
 _K = TypeVar("_K")
@@ -89,8 +90,16 @@ class Inputs:
     eighth of it, specs and recipes 16 MiB each (by their stored size).
     """
 
-    def __init__(self, store: IpfsStore, *, cache_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        store: IpfsStore,
+        private: PrivateSets | None = None,
+        *,
+        cache_bytes: int | None = None,
+    ) -> None:
         self.store = store
+        #: Private validation sets this trainer holds (``--validation-dir``).
+        self.private = private or PrivateSets(None)
         budget = cache_bytes_from_env() if cache_bytes is None else cache_bytes
         documents = 16 << 20
         self._specs: LruCache[bytes, tuple[ModelSpec, int]] = LruCache(documents, _second)
@@ -112,14 +121,24 @@ class Inputs:
         raw = await self.store.get(ref.cid, ref.sha256, what, max_bytes=MAX_SPEC_BYTES)
         return self._specs.put(ref.sha256, (parse_spec(raw), len(raw)))[0]
 
-    async def validation(self, spec: ModelSpec) -> Dataset:
-        """The spec's validation set, parsed against the spec."""
+    async def validation(self, spec: ModelSpec, model: int | None = None) -> Dataset:
+        """The spec's validation set, parsed against the spec: from IPFS, or for a private
+        set from the trainer's own copy (:class:`PrivateSetMissing` when it has none)."""
         if spec.validation is None:
             raise CmuError(
                 f"the spec of {spec.name!r} names no validation set",
                 "the owner must set a spec with a validation {cid, sha256}",
             )
-        return await self.dataset(spec.validation.cid, spec.validation.sha256, spec, "validation")
+        ref = spec.validation
+        if not spec.validation_private:
+            return await self.dataset(ref.cid, ref.sha256, spec, "validation")
+        key = (ref.sha256, spec.to_bytes())
+        cached = self._datasets.get(key)
+        if cached is not None:
+            return cached
+        raw = self.private.get(ref, model)
+        data = await load_table_async(raw, spec, subject=f"private validation set {ref.cid}")
+        return self._datasets.put(key, data)
 
     async def dataset(
         self, cid: str, sha256: bytes, spec: ModelSpec, what: str, max_bytes: int | None = None

@@ -8,7 +8,10 @@ parent only, so the order of a round's contributions never matters:
    loss of equally many rows drawn from the validation set (a deterministic bootstrap). A
    contribution whose loss is above that distribution's ``1 - ALPHA`` quantile is
    rejected: its labels disagree with what the model and the validation set agree on far
-   more than honest data of its size does by chance.
+   more than honest data of its size does by chance. The validation set may lack the rare
+   row the model gets badly wrong that honest data does contain, so the resampled
+   population gets one more row, at the largest loss (classification losses are capped at
+   ``LOSS_CAP``, so one such row cannot decide alone): the rule of succession's prior.
 2. **Does the model trained with it get worse beyond noise?** The change of the spec's
    acceptance metric from the parent to the parent plus this contribution is compared with
    a tolerance. An ``auto`` tolerance (the default) is ``Z`` times the standard error of
@@ -49,6 +52,9 @@ CHANGE_DRAWS = 200
 #: (the bootstrap's index matrix would be draws x rows); at this size the two agree.
 AGREEMENT_BOOTSTRAP_MAX_ROWS = 5000
 _EPS = 1e-15
+#: Per-row classification losses are capped here (-ln 0.01: the model gave the true class
+#: 1%): one confidently wrong row weighs as much as a few, not as much as a hundred.
+LOSS_CAP = 4.605170185988091
 
 
 def seed_for(validation_sha256: bytes, purpose: str) -> int:
@@ -68,13 +74,15 @@ def resample(seed: int, population: int, draws: int, size: int) -> npt.NDArray[n
 
 
 def row_losses(task: Task, predictions: FloatArray, labels: FloatArray) -> FloatArray:
-    """Each row's loss: log loss for classification, squared error for regression."""
+    """Each row's loss: log loss for classification (capped at ``LOSS_CAP``), squared error
+    for regression."""
     if task is Task.BINARY:
         p = np.clip(predictions, _EPS, 1.0 - _EPS)
-        return np.asarray(-(labels * np.log(p) + (1.0 - labels) * np.log(1.0 - p)))
+        loss = -(labels * np.log(p) + (1.0 - labels) * np.log(1.0 - p))
+        return np.asarray(np.minimum(loss, LOSS_CAP))
     if task is Task.MULTICLASS:
         picked = predictions[np.arange(labels.shape[0]), labels.astype(np.int64)]
-        return np.asarray(-np.log(np.clip(picked, _EPS, 1.0)))
+        return np.asarray(np.minimum(-np.log(np.clip(picked, _EPS, 1.0)), LOSS_CAP))
     return np.asarray((predictions - labels) ** 2)
 
 
@@ -94,16 +102,29 @@ class Agreement:
         return self.loss <= self.limit
 
 
-def agreement(validation_losses: FloatArray, losses: FloatArray, seed: int) -> Agreement:
+def worst_loss(task: Task, validation_losses: FloatArray) -> float:
+    """The loss of the extra row the agreement test assumes: a confidently wrong one
+    (``LOSS_CAP``) for classification, the worst validation row for regression (squared
+    errors have no natural cap, and the contribution must not set its own bar)."""
+    if task is Task.REGRESSION:
+        return float(np.max(validation_losses))
+    return LOSS_CAP
+
+
+def agreement(
+    validation_losses: FloatArray, losses: FloatArray, seed: int, worst: float
+) -> Agreement:
     """Whether ``losses`` (the parent's on a contribution) look like held-out losses."""
     rows = int(losses.shape[0])
     mean = float(np.mean(losses))
     reference = float(np.mean(validation_losses))
+    # One more row at the worst loss: held-out data may lack the rare bad row.
+    population_losses = np.append(validation_losses, worst)
     if rows > AGREEMENT_BOOTSTRAP_MAX_ROWS:
-        spread = float(np.std(validation_losses)) / math.sqrt(rows)
-        return Agreement(mean, reference + Z * spread, reference)
-    population = int(validation_losses.shape[0])
-    means = np.sort(validation_losses[resample(seed, population, AGREEMENT_DRAWS, rows)].mean(1))
+        spread = float(np.std(population_losses)) / math.sqrt(rows)
+        return Agreement(mean, float(np.mean(population_losses)) + Z * spread, reference)
+    population = int(population_losses.shape[0])
+    means = np.sort(population_losses[resample(seed, population, AGREEMENT_DRAWS, rows)].mean(1))
     limit = float(means[math.ceil((1.0 - ALPHA) * AGREEMENT_DRAWS) - 1])
     return Agreement(mean, limit, reference)
 

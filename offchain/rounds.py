@@ -252,7 +252,7 @@ class RoundRunner:
         model_id = model.id
         with watch.phase("fetch"):
             spec, spec_ref = await self.inputs.spec(model)
-            validation = await self.inputs.validation(spec)
+            validation = await self.inputs.validation(spec, model_id)
             parent_artifact = await self.inputs.artifact(head)
         with watch.phase("chain"):
             lineage = await self._chain(history.lineage, self.chain, model_id, head.id)
