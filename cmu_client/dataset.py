@@ -167,11 +167,27 @@ def load_table(
     callers use :func:`load_table_async` (or ``asyncio.to_thread``).
     """
     layout = _Layout(spec, require_label, allow_extra_columns, subject, max_problems)
-    if is_parquet(data):
-        return _load_parquet(data, layout)
-    _check_text(data, subject)
-    fast = _fast_csv(data, layout)
-    return fast if fast is not None else _exact_csv(data, layout)
+    try:
+        if is_parquet(data):
+            return _load_parquet(data, layout)
+        _check_text(data, subject)
+        fast = _fast_csv(data, layout)
+        return fast if fast is not None else _exact_csv(data, layout)
+    finally:
+        if len(data) >= _RELEASE_AFTER:
+            _release_arrow_memory()
+
+
+#: After reading this many bytes, pyarrow's allocator is asked to give freed pages back.
+_RELEASE_AFTER = 8 << 20
+
+
+def _release_arrow_memory() -> None:
+    """pyarrow's allocator (mimalloc or jemalloc) keeps freed pages for reuse; after a
+    large file they would stay in the process's memory while LightGBM trains."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 #: The name callers have always used; it reads Parquet too.
@@ -625,7 +641,11 @@ def _plain_lines(data: bytes) -> int | None:
             return None  # a newline-free stretch of 64 KiB: let the csv module judge it
     if size - (data.rfind(b"\n") + 1) > _LINE_WINDOW:
         return None
-    return int(np.count_nonzero(octets == 10)) + (0 if data.endswith(b"\n") else 1)
+    step = 1 << 20  # counted a MiB at a time: the comparison stays in cache
+    newlines = sum(
+        int(np.count_nonzero(octets[start : start + step] == 10)) for start in range(0, size, step)
+    )
+    return newlines + (0 if data.endswith(b"\n") else 1)
 
 
 def _arrow_csv(data: bytes, columns: int, types: dict[int, Any]) -> Any:
@@ -842,15 +862,13 @@ def _load_parquet(data: bytes, layout: _Layout) -> Dataset:
     targets = layout.targets([normalise_cell(name) for name in names])
     if rows == 0:
         raise layout.no_rows()
-    try:
-        table = file.read(columns=[names[t.column] for t in targets], use_threads=True)
-    except (pa.ArrowException, OSError) as exc:
-        raise unreadable(exc) from None
-    chunked = [table.column(k) for k in range(len(targets))]
-    del table
     assembly = _Assembly(layout, targets, rows)
-    for k, target in enumerate(targets):
-        column, chunked[k] = chunked[k], None
+    for target in targets:
+        # One column at a time: the file's bytes, the arrays and one column in memory.
+        try:
+            column = file.read(columns=[names[target.column]], use_threads=True).column(0)
+        except (pa.ArrowException, OSError) as exc:
+            raise unreadable(exc) from None
         kind, type_ = target.kind, column.type
         integers = pa.types.is_integer(type_)
         floats = pa.types.is_floating(type_)

@@ -2,7 +2,7 @@
 
 ``put`` stores bytes and returns their CID and sha2-256. ``get`` refuses content above
 the size limit before downloading it (the node's ``files/stat``), then streams one ``cat``
-request into a buffer of exactly that size, hashing as the bytes arrive (progress is
+request into one buffer (never holding the content twice), hashing as the bytes arrive (progress is
 reported as they come), and checks the sha2-256 against the expected (on-chain) hash
 before returning anything: a mismatch raises :class:`HashMismatchError` and the bytes are
 dropped. Every request has a timeout; a download times out when no byte arrives for
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -195,13 +196,15 @@ class IpfsStore:
         what: str,
         progress: ProgressCallback | None,
     ) -> bytes:
-        """One ``cat`` request streamed into a buffer of ``total`` bytes, hashed on the way.
+        """One ``cat`` request streamed into one buffer (at most ``total`` bytes), hashed on
+        the way.
 
         Raises TimeoutError when no byte arrives for the timeout (``_call`` reports it)."""
         client = self.client
         patience = self.settings.timeout
-        buffer = bytearray(total)
-        view = memoryview(buffer)
+        # BytesIO grows in place (realloc) and getvalue() hands over its buffer without a
+        # copy, so the download never holds the content twice.
+        buffer = io.BytesIO()
         digest = hashlib.sha256()
         done = 0
         step = max(1, self.settings.chunk_bytes)
@@ -222,17 +225,16 @@ class IpfsStore:
                         raise IpfsError(
                             f"{what} {cid}: the node sent more than the {total} bytes it announced"
                         )
-                    view[done:end] = piece
+                    buffer.write(piece)
                     digest.update(piece)
                     if progress and (end // step > done // step or end == total):
                         progress(end, total)
                     done = end
-        view.release()
         if done != total:
             raise IpfsError(f"{what} {cid} ended after {done} of {total} bytes")
         if expected_hash is not None and digest.digest() != expected_hash:
             raise HashMismatchError(f"{what} {cid}", expected_hash.hex(), digest.hexdigest())
-        return bytes(buffer)
+        return buffer.getvalue()
 
     async def cid_of(self, data: bytes) -> str:
         """The CID ``put`` would give ``data``, computed by the node without storing it."""

@@ -78,6 +78,8 @@ def exact_only(raw: bytes, spec: ModelSpec, **options: Any) -> Dataset:
 
 
 def same(raw: bytes, spec: ModelSpec, **options: Any) -> None:
+    if raw.startswith(b"PAR1"):
+        return  # Parquet's magic: read as Parquet now, as a CSV by the old reader
     expected = outcome(reference_dataset.load_csv, raw, spec, **options)
     assert outcome(load_table, raw, spec, **options) == expected
     assert outcome(exact_only, raw, spec, **options) == expected
