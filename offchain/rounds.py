@@ -38,6 +38,7 @@ from offchain.checkpoint import CheckpointStore, RoundCheckpoint, Stage
 from offchain.decide import Candidate, Decision, find_duplicates
 from offchain.faults import crash_point, hold_point
 from offchain.inputs import Inputs
+from offchain.overlap import RowChecker, RowKeyCache
 from offchain.prepare import ParentState, prepare_update
 from offchain.publish import build_card, upload_documents
 from offchain.recipe import DataRef, ParentRef, Recipe, accumulated_data
@@ -100,6 +101,7 @@ class RoundRunner:
         self.signer = signer
         self.checkpoints = checkpoints
         self.limits = limits or RoundLimits()
+        self.rows = RowChecker(inputs, RowKeyCache(checkpoints.directory / "rows"))
         self._max_settlements: int | None = None
 
     async def _chain(self, fn: Callable[..., _T], *args: Any) -> _T:
@@ -278,6 +280,20 @@ class RoundRunner:
         screened, candidates, deferred = await self._screen(
             planned, everyone, {ref.sha256 for ref in root.data}, spec, watch
         )
+        # Row-level leak and copy checks (offchain/overlap.py): against the validation
+        # set, the data already accepted (initial data and accepted contributions) and
+        # the round's lower-id candidates.
+        accepted = [ref for ref in root.data if ref.contribution is None] + [
+            DataRef(c.data_cid, c.data_hash, c.rows, c.id)
+            for c in everyone
+            if c.status.state is ContributionState.ACCEPTED
+        ]
+        assert spec.validation is not None  # inputs.validation checked it
+        with watch.phase("rows"):
+            candidates, copies = await self.rows.check(
+                candidates, validation, spec.validation.sha256, accepted, spec
+            )
+        screened.extend(copies)
         if not candidates and not screened:
             self.checkpoints.clear(model_id)
             return RoundResult(
@@ -388,6 +404,9 @@ class RoundRunner:
                 size = await self.screener.size(contribution)
                 if isinstance(size, Decision):
                     screened.append(size)
+                    continue
+                if isinstance(size, Deferred):
+                    deferred.append(size)
                     continue
                 if size > budget and (candidates or screened):
                     deferred.append(Deferred(contribution.id, "round byte budget used up"))
