@@ -436,6 +436,8 @@ class RoundRunner:
                 checkpoint.recipe_text.encode("utf-8"),
                 checkpoint.card_text.encode("utf-8"),
             )
+        with watch.phase("publish"):
+            pinned = await self._pin_inputs(Recipe.from_bytes(checkpoint.recipe_text.encode()))
         done = checkpoint.advance(
             Stage.UPLOADED,
             artifact_cid=uploaded.artifact.cid,
@@ -444,14 +446,29 @@ class RoundRunner:
         )
         self.checkpoints.save(done)
         log.info(
-            "model %d: artifact %s, recipe %s, card %s pinned",
+            "model %d: artifact %s, recipe %s, card %s pinned, and %d input(s) of the recipe",
             checkpoint.model,
             uploaded.artifact.cid,
             uploaded.recipe.cid,
             uploaded.card.cid,
+            len(pinned),
         )
         crash_point("after-upload")
         return done
+
+    async def _pin_inputs(self, recipe: Recipe) -> list[str]:
+        """Pin what re-deriving the version needs, so that its history stays verifiable
+        whatever contributors and owners later unpin: the spec, the validation set, the
+        parent's artifact and every data set of the recipe (the data accepted this round;
+        in retrain mode all the lineage's data). The artifact, recipe and card were pinned
+        when they were added."""
+        cids = [recipe.spec.cid, recipe.validation.cid, *(ref.cid for ref in recipe.data)]
+        if recipe.parent is not None:
+            cids.append(recipe.parent.artifact_cid)
+        unique = list(dict.fromkeys(cids))
+        for cid in unique:
+            await self.inputs.store.pin(cid)
+        return unique
 
     async def _publish(
         self, model: Model, checkpoint: RoundCheckpoint, watch: Stopwatch
