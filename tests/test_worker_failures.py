@@ -1,9 +1,10 @@
 """Failure isolation in the worker, against the live chain and Kubo.
 
-- A failure that is not an outage (the trainer cannot pay the fee, a spec that does not
-  parse, a recipe too big to be found from its hash) stops the model's rounds with one
-  error line, instead of being retried forever as an outage; the rounds resume when the
-  chain shows a possible fix (the trainer is funded, the owner sets a new spec).
+- A failure that is not an outage (the trainer cannot pay the fee, an extrinsic too big
+  for a block, a spec that does not parse, a recipe too big to be found from its hash)
+  stops the model's rounds with one error line, instead of being retried forever as an
+  outage; the rounds resume when the chain shows a possible fix (the trainer is funded,
+  the owner sets a new spec).
 - A Kubo error is not taken as "the data is unreachable" unless it is: a block this node
   cannot read, or whose stored bytes are damaged, defers the contribution (nobody is
   slashed for the worker's broken node) while the round goes on with the others; content
@@ -31,12 +32,14 @@ from fixtures_worker import (
     worker_config,
 )
 
+from cmu_client.calls import Call
 from cmu_client.chain import CmuChain
+from cmu_client.errors import TransactionRejectedError
 from cmu_client.ipfs import IpfsStore
 from cmu_client.spec import ModelSpec
 from cmu_client.types import ContributionState, RejectionReason
 from offchain.cid import parse_cid
-from offchain.worker import Worker
+from offchain.worker import Worker, lasting_refusal
 
 BOB, CHARLIE, DAVE = CONTRIBUTOR_URIS
 CMU = 10**12  # planck per token on the dev chain
@@ -247,3 +250,23 @@ async def test_kubo_errors_on_a_damaged_block_defer_instead_of_unreachable(
             RejectionReason.HASH_MISMATCH,
             RejectionReason.INVALID_SCHEMA,
         ), pending
+
+
+async def test_lasting_pool_refusals_are_told_from_retryable_ones(live_chain: CmuChain) -> None:
+    """The classifier the worker uses, on the chain's real refusals: a fee the account
+    cannot pay and an extrinsic too big for a block are lasting; a full pool is not."""
+    refusals: list[TransactionRejectedError] = []
+    poor = signer(f"//NoFunds{secrets.token_hex(6)}")
+    big = Call("System", "remark", {"remark": "0x" + "ab" * (4 * 1024 * 1024)})
+    for who, call in (
+        (poor, Call("System", "remark", {"remark": "0x00"})),
+        (signer(OWNER_URI), big),
+    ):
+        with pytest.raises(TransactionRejectedError) as refused:
+            await asyncio.to_thread(live_chain.submit, who, call)
+        refusals.append(refused.value)
+    assert '"payment"' in str(refusals[0]) and '"exhaustsResources"' in str(refusals[1])
+    assert all(lasting_refusal(r) for r in refusals)
+    assert not lasting_refusal(
+        TransactionRejectedError("the transaction pool refused the extrinsic (Pool is full)")
+    )
