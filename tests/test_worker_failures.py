@@ -18,6 +18,7 @@ import base64
 import json
 import logging
 import secrets
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from fixtures_worker import (
     create_live_model,
     run_worker,
     signer,
+    subprocess_env,
+    worker_command,
     worker_config,
 )
 
@@ -74,6 +77,20 @@ async def test_a_trainer_that_cannot_pay_stops_the_model_once_and_resumes_when_f
     contribution, _ = await contribute(
         chain, store, BOB, model.id, model.slices.contributions[0].to_csv()
     )
+    # `cmu worker run --until-idle`: one error line, then exit status 1.
+    done = await asyncio.to_thread(
+        subprocess.run,
+        worker_command(model.id, tmp_path / "cli", "--until-idle", uri=poor),
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("rounds stopped:") == 1, done.stderr
+    assert f"exiting (--until-idle): rounds stopped for model(s) {model.id}" in done.stderr
+    assert "unavailable" not in done.stderr
+
     config = worker_config(tmp_path, model.id, until_idle=False, max_rounds=1)
     worker = Worker(chain, store, signer(poor), config)
     task = asyncio.create_task(worker.run())
