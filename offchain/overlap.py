@@ -1,12 +1,19 @@
 """Row-level leak and copy checks: does a contribution repeat rows the model already has?
 
 The whole-file hash check (:func:`offchain.decide.find_duplicates`) catches a byte-exact
-copy only. Here every row of a parsed data set gets a **row key**: a 64-bit BLAKE2b hash
-of its normalised values, i.e. the features as parsed by the spec (float64, categories as
+copy only. Here every row of a parsed data set gets a **row key**: a 64-bit hash of its
+normalised values, i.e. the features as parsed by the spec (float64, categories as
 their index, in the spec's feature order) with every NaN made one canonical NaN and -0.0
 made 0.0, followed by the label. So ``1``, ``1.0`` and ``1e0`` give the same key, a
 reordered column header changes nothing, and the keys of a data set form a set that does
 not depend on row order: a shuffled copy has exactly the keys of the original.
+
+The hash chains splitmix64's finaliser over the values' IEEE-754 bits, one column at a
+time for all rows at once (numpy: about 0.06 s per 100,000 rows of 21 columns; a per-row
+BLAKE2b took 20 times longer, as long as parsing the CSV). It is not cryptographic and
+need not be: a collision can only make a contribution look like a copy, chance collisions
+between two data sets of a million rows each have a probability of about 5e-8, and an
+exact copy needs no collision.
 
 A contribution is rejected as ``Duplicate`` when more than :data:`MAX_OVERLAP_SHARE` of
 its rows are rows of
@@ -64,37 +71,36 @@ log = logging.getLogger(__name__)
 
 #: Largest share of a contribution's rows that may repeat known rows (see the module doc).
 MAX_OVERLAP_SHARE = 0.05
-#: Bytes of BLAKE2b output per row key (a 64-bit key: chance collisions between two data
-#: sets of a million rows each have a probability of about 5e-8).
-KEY_BYTES = 8
-#: Personalisation of the row hash: a new key format gets a new tag (and cache files).
-_PERSON = b"cmu-row-key/1"
+#: The row key format; a new one gets a new tag (and new cache files).
+KEY_FORMAT = "k1"
+_MASK = 2**64 - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_SEED = np.uint64(0x636D752D726F7731)  # "cmu-row1"
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
 
 KeyArray = npt.NDArray[np.uint64]
 
 
+def _mix(x: KeyArray) -> KeyArray:
+    """splitmix64's finaliser on every element (uint64 arithmetic wraps)."""
+    x = (x ^ (x >> np.uint64(30))) * _M1
+    x = (x ^ (x >> np.uint64(27))) * _M2
+    return x ^ (x >> np.uint64(31))
+
+
 def row_keys(data: Dataset) -> KeyArray:
     """One key per row, in row order (see the module doc for the normalisation)."""
-    features = np.array(data.features, dtype=np.float64, copy=True)
-    columns = [features]
+    columns = [np.asarray(data.features, dtype=np.float64)]
     if data.labels is not None:
         columns.append(np.asarray(data.labels, dtype=np.float64).reshape(-1, 1))
-    table = np.hstack(columns) if len(columns) > 1 else features
+    table = np.hstack(columns) if len(columns) > 1 else columns[0]
     table = np.where(np.isnan(table), np.nan, table) + 0.0  # one NaN; -0.0 -> 0.0
-    table = np.ascontiguousarray(table, dtype="<f8")
-    width = table.shape[1] * 8
-    raw = table.tobytes()
-    keys = np.fromiter(
-        (
-            int.from_bytes(
-                hashlib.blake2b(raw[i : i + width], digest_size=KEY_BYTES, person=_PERSON).digest(),
-                "little",
-            )
-            for i in range(0, len(raw), width)
-        ),
-        dtype=np.uint64,
-        count=table.shape[0],
-    )
+    words = np.ascontiguousarray(table, dtype="<f8").view("<u8")
+    keys = np.full(words.shape[0], _SEED, dtype=np.uint64)
+    for column in range(words.shape[1]):
+        salt = np.uint64((_GOLDEN * (column + 1)) & _MASK)
+        keys = _mix(keys ^ _mix(words[:, column] + salt))
     return keys
 
 
@@ -175,7 +181,7 @@ class RowKeyCache:
     def _path(self, data_sha256: bytes, spec: str) -> Path | None:
         if self.directory is None:
             return None
-        return self.directory / f"{data_sha256.hex()}-{spec}.npy"
+        return self.directory / f"{data_sha256.hex()}-{spec}-{KEY_FORMAT}.npy"
 
     def get(self, data_sha256: bytes, spec: str) -> KeyArray | None:
         key = (data_sha256, spec)
