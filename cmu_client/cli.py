@@ -24,7 +24,16 @@ except ImportError:  # a library-only install: say what to install instead of a 
     sys.exit("cmu: the command line needs its extra: pip install 'cmu[cli]'")
 
 from cmu_client import __version__
-from cmu_client.commands import contribute, info, keys, models, predict, roles, versions
+from cmu_client.commands import (
+    contribute,
+    info,
+    keys,
+    models,
+    predict,
+    roles,
+    validation,
+    versions,
+)
 from cmu_client.errors import (
     ChainConnectionError,
     ChainError,
@@ -75,7 +84,7 @@ def build_parser(plugins: LoadedPlugins | None = None) -> argparse.ArgumentParse
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress or notes")
     parser.add_argument("--debug", action="store_true", help="log RPC traffic and tracebacks")
     commands = Commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    for group in (keys, models, roles, contribute, versions, predict, info):
+    for group in (keys, models, validation, roles, contribute, versions, predict, info):
         group.register(commands)
     for name, plugin in sorted((plugins.plugins if plugins else {}).items()):
         if plugin.register is None:

@@ -1,10 +1,12 @@
 """Content store on Kubo through aioipfs: bytes in (pinned), verified bytes out.
 
-``put`` stores bytes and returns their CID and sha2-256. ``get`` fetches a CID in
-chunks (so callers can show progress), refuses content above the size limit before
-downloading it, and checks the sha2-256 against the expected (on-chain) hash before
-returning anything: a mismatch raises :class:`HashMismatchError` and the bytes are
-dropped. Every request has a timeout.
+``put`` stores bytes and returns their CID and sha2-256. ``get`` refuses content above
+the size limit before downloading it (the node's ``files/stat``), then streams one ``cat``
+request into a buffer of exactly that size, hashing as the bytes arrive (progress is
+reported as they come), and checks the sha2-256 against the expected (on-chain) hash
+before returning anything: a mismatch raises :class:`HashMismatchError` and the bytes are
+dropped. Every request has a timeout; a download times out when no byte arrives for
+that long (a large object on a slow link may take longer in all).
 """
 
 from __future__ import annotations
@@ -83,10 +85,15 @@ class IpfsStore:
             raise IpfsError("the IPFS store is not open", "use `async with IpfsStore() as store`")
         return self._client
 
-    async def _call(self, what: str, action: Callable[[], Awaitable[_T]]) -> _T:
-        """Run one RPC with the timeout and turn library errors into IpfsErrors."""
+    async def _call(
+        self, what: str, action: Callable[[], Awaitable[_T]], *, whole_timeout: bool = True
+    ) -> _T:
+        """Run one RPC with the timeout and turn library errors into IpfsErrors.
+
+        ``whole_timeout=False``: the action keeps its own deadline (raising TimeoutError).
+        """
         try:
-            async with asyncio.timeout(self.settings.timeout):
+            async with asyncio.timeout(self.settings.timeout if whole_timeout else None):
                 result = await action()
         except TimeoutError:
             raise IpfsTimeoutError(
@@ -172,29 +179,60 @@ class IpfsStore:
                 f"{what} {cid} is {total} bytes, over the {limit}-byte limit",
                 "raise $CMU_IPFS_MAX_BYTES if this size is expected",
             )
-        chunks: list[bytes] = []
-        done = 0
         if progress:
             progress(0, total)
-        chunk = self.settings.chunk_bytes
+        return await self._call(
+            "cat",
+            partial(self._cat, cid, total, expected_hash, what, progress),
+            whole_timeout=False,
+        )
 
-        async def read(offset: int, length: int) -> bytes:
-            return bytes(await self.client.core.cat(cid, offset=offset, length=length))
+    async def _cat(
+        self,
+        cid: str,
+        total: int,
+        expected_hash: bytes | None,
+        what: str,
+        progress: ProgressCallback | None,
+    ) -> bytes:
+        """One ``cat`` request streamed into a buffer of ``total`` bytes, hashed on the way.
 
-        while done < total:
-            piece = await self._call("cat", partial(read, done, min(chunk, total - done)))
-            if not piece:
-                raise IpfsError(f"{what} {cid} ended after {done} of {total} bytes")
-            chunks.append(piece)
-            done += len(piece)
-            if progress:
-                progress(min(done, total), total)
-        data = b"".join(chunks)
-        if len(data) != total:
-            raise IpfsError(f"{what} {cid}: read {len(data)} bytes, expected {total}")
-        if expected_hash is not None:
-            verify_hash(data, expected_hash, f"{what} {cid}")
-        return data
+        Raises TimeoutError when no byte arrives for the timeout (``_call`` reports it)."""
+        client = self.client
+        patience = self.settings.timeout
+        buffer = bytearray(total)
+        view = memoryview(buffer)
+        digest = hashlib.sha256()
+        done = 0
+        step = max(1, self.settings.chunk_bytes)
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(patience) as deadline:
+            async with client.session.post(
+                client.api_endpoint("cat"),
+                params={"arg": cid, "length": str(total)},
+                auth=client.auth,
+            ) as response:
+                if response.status >= 400:
+                    # aioipfs's own decoding of the node's error (APIError and friends)
+                    client.core.handle_error(response, await response.read())
+                async for piece in response.content.iter_any():
+                    deadline.reschedule(loop.time() + patience)
+                    end = done + len(piece)
+                    if end > total:
+                        raise IpfsError(
+                            f"{what} {cid}: the node sent more than the {total} bytes it announced"
+                        )
+                    view[done:end] = piece
+                    digest.update(piece)
+                    if progress and (end // step > done // step or end == total):
+                        progress(end, total)
+                    done = end
+        view.release()
+        if done != total:
+            raise IpfsError(f"{what} {cid} ended after {done} of {total} bytes")
+        if expected_hash is not None and digest.digest() != expected_hash:
+            raise HashMismatchError(f"{what} {cid}", expected_hash.hex(), digest.hexdigest())
+        return bytes(buffer)
 
     async def cid_of(self, data: bytes) -> str:
         """The CID ``put`` would give ``data``, computed by the node without storing it."""

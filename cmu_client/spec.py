@@ -16,8 +16,8 @@ Example (every key explained in docs/client.md)::
       ],
       "lightgbm": {"params": {"learning_rate": 0.1, "num_leaves": 15},
                    "num_boost_round": 50, "rounds_per_update": 20,
-                   "update_mode": "continue"},
-      "acceptance": {"metric": "auc", "tolerance": 0.002},
+                   "update_mode": "retrain"},
+      "acceptance": {"metric": "auc"},
       "validation": {"cid": "bafk...", "sha256": "<64 hex chars>"}
     }
 
@@ -102,25 +102,27 @@ class TrainingSpec:
     params: Mapping[str, Any] = field(default_factory=dict)
     num_boost_round: int = 50
     rounds_per_update: int = 20
-    update_mode: UpdateMode = UpdateMode.CONTINUE
+    update_mode: UpdateMode = UpdateMode.RETRAIN
 
 
 @dataclass(frozen=True)
 class Acceptance:
-    """A contribution is accepted when the metric with it is not worse than without it
-    by more than ``tolerance`` (in the metric's own units)."""
+    """How contributions are judged: by ``metric``, which may get worse by at most the
+    tolerance. ``tolerance`` is a fixed amount in the metric's units, or ``None`` for
+    ``auto``: the noise of the metric's change on the validation set (offchain/judge.py)."""
 
     metric: str
-    tolerance: float
+    tolerance: float | None
     higher_is_better: bool
+
+    @property
+    def tolerance_text(self) -> str:
+        return "auto" if self.tolerance is None else f"{self.tolerance:g}"
 
     def worse_by(self, with_data: float, without_data: float) -> float:
         """How much worse ``with_data`` is than ``without_data`` (negative: better)."""
         delta = without_data - with_data
         return delta if self.higher_is_better else -delta
-
-    def accepts(self, with_data: float, without_data: float) -> bool:
-        return self.worse_by(with_data, without_data) <= self.tolerance
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,10 @@ class ModelSpec:
     training: TrainingSpec
     acceptance: Acceptance
     validation: ContentRef | None
+    #: The validation set is committed (its CID and hash are known) but not published:
+    #: trainers hold it, and it is revealed when the owner rotates to a new one
+    #: (docs/worker.md, "A private validation set").
+    validation_private: bool = False
 
     @property
     def feature_names(self) -> list[str]:
@@ -165,8 +171,8 @@ class ModelSpec:
             return self.num_classes or len(self.classes)
         return 0
 
-    def with_validation(self, ref: ContentRef) -> ModelSpec:
-        return replace(self, validation=ref)
+    def with_validation(self, ref: ContentRef, private: bool = False) -> ModelSpec:
+        return replace(self, validation=ref, validation_private=private)
 
     def document(self) -> SpecDocument:
         """The spec as its typed JSON document (what :meth:`to_bytes` encodes)."""
@@ -203,7 +209,9 @@ class ModelSpec:
             ),
             validation=None
             if self.validation is None
-            else ValidationDocument(self.validation.cid, self.validation.sha256.hex()),
+            else ValidationDocument(
+                self.validation.cid, self.validation.sha256.hex(), self.validation_private
+            ),
         )
 
     def to_document(self) -> dict[str, Any]:
@@ -253,22 +261,28 @@ class LightgbmDocument(msgspec.Struct, forbid_unknown_fields=True):
     num_boost_round: _Rounds = 50
     rounds_per_update: _Rounds = 20
     update_mode: Annotated[UpdateMode, says("unknown mode {value!r}", "continue or retrain")] = (
-        UpdateMode.CONTINUE
+        UpdateMode.RETRAIN
     )
 
 
-class AcceptanceDocument(msgspec.Struct, forbid_unknown_fields=True):
+class AcceptanceDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     metric: Annotated[str, says("unknown metric {value!r}", ", ".join(sorted(METRICS)))]
-    tolerance: Annotated[float, says("{value!r} is not valid", "a number >= 0", ge=0)] = 0.0
+    #: Absent: ``auto`` (the noise of the metric's change; offchain/judge.py).
+    tolerance: Annotated[
+        Annotated[float, msgspec.Meta(ge=0)] | None,
+        says("{value!r} is not valid", "a number >= 0, or leave it out for auto"),
+    ] = None
     higher_is_better: bool | None = None
 
 
-class ValidationDocument(msgspec.Struct):
+class ValidationDocument(msgspec.Struct, omit_defaults=True):
     cid: Annotated[str, says("missing", None, min_length=1)]
     sha256: Annotated[
         str,
         says("not a sha2-256 hex digest", "64 hex characters", pattern="^(0x)?[0-9a-fA-F]{64}$"),
     ]
+    #: Committed, not published: the CID is what the set will have once revealed.
+    private: Annotated[bool, says("not a boolean")] = False
 
 
 class SpecDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -358,6 +372,7 @@ def parse_spec(raw: bytes | str | Mapping[str, Any]) -> ModelSpec:
         validation=None
         if validation is None
         else ContentRef(validation["cid"], bytes.fromhex(validation["sha256"].removeprefix("0x"))),
+        validation_private=bool(validation and validation.get("private", False)),
         classes=tuple(classes),
         num_classes=num_classes,
         description=values.get("description", ""),
@@ -531,7 +546,7 @@ def _check_training(values: Mapping[str, Any] | None, c: _Collector) -> Training
         dict(params),
         values.get("num_boost_round", 50),
         values.get("rounds_per_update", 20),
-        values.get("update_mode", UpdateMode.CONTINUE),
+        values.get("update_mode", UpdateMode.RETRAIN),
     )
 
 
@@ -551,10 +566,10 @@ def _check_acceptance(
             f"{metric} does not apply to a {task.value} task",
             ", ".join(sorted(k for k, (t, _) in METRICS.items() if task in t)),
         )
-    tolerance = values.get("tolerance", 0.0)
-    if not math.isfinite(tolerance):
+    tolerance = values.get("tolerance")
+    if tolerance is not None and not math.isfinite(tolerance):
         c.add("acceptance.tolerance", f"{tolerance!r} is not valid", "a number >= 0")
-        tolerance = 0.0
+        tolerance = None
     declared = values.get("higher_is_better")
     if declared is not None and declared != higher:
         c.add(
@@ -562,4 +577,4 @@ def _check_acceptance(
             f"{metric} is {'higher' if higher else 'lower'} is better",
             str(higher).lower(),
         )
-    return Acceptance(metric, float(tolerance), higher)
+    return Acceptance(metric, None if tolerance is None else float(tolerance), higher)

@@ -1,14 +1,14 @@
-"""Tables that are not CSV files: JSON records and Parquet, as the CSV text every check
-in :mod:`cmu_client.dataset` reads.
+"""Tables as text: JSON records and Parquet cells written the way a person would type them,
+and CSV or Parquet files read as a header and rows of text (for ``cmu spec init``).
 
-Turning another table format into CSV (rather than checking it separately) keeps one set
-of rules and one set of messages: a bad cell in a JSON record or a Parquet file is
-reported exactly as the same cell in a CSV would be (row from 1, column name, what was
-expected). Cells are written as text the way a person would type them: ``None`` and NaN
-as an empty cell (missing), numbers in Python's shortest round-tripping form.
+:func:`cmu_client.dataset.load_table` reads Parquet natively (pyarrow, numbers as
+numbers); where it needs a non-numeric value as text it uses :func:`cell_text`, so a cell
+of a JSON record, a Parquet file or a CSV is judged by the same rule and reported with the
+same message (row from 1, column name, what was expected). ``None`` and NaN are an empty
+cell (missing), numbers are in Python's shortest round-tripping form.
 
-Parquet needs pyarrow (``pip install 'cmu[tables]'``), imported only when a Parquet file
-is read.
+pyarrow is a core dependency; it is imported when a Parquet file is read, not with this
+module (it takes a tenth of a second to import).
 """
 
 from __future__ import annotations
@@ -20,14 +20,20 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from cmu_client.errors import DataError, Problem, UsageError
+from cmu_client.dataset import PARQUET_MAGIC, is_parquet
+from cmu_client.errors import DataError, Problem
 
-#: The first (and last) four bytes of every Parquet file.
-PARQUET_MAGIC = b"PAR1"
-
-
-def is_parquet(raw: bytes) -> bool:
-    return raw[:4] == PARQUET_MAGIC
+__all__ = [
+    "PARQUET_MAGIC",
+    "cell_text",
+    "is_parquet",
+    "parquet_to_csv",
+    "read_csv_table",
+    "read_parquet",
+    "read_table",
+    "records_to_csv",
+    "rows_to_csv",
+]
 
 
 def cell_text(value: Any) -> str:
@@ -98,28 +104,31 @@ def records_to_csv(records: Any, subject: str = "request") -> bytes:
 
 def read_parquet(raw: bytes, subject: str = "data") -> tuple[list[str], list[list[str]]]:
     """A Parquet file's column names and its cells as text, row by row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise UsageError(
-            "reading Parquet needs pyarrow, which is not installed",
-            "pip install 'cmu[tables]', or send CSV",
-        ) from None
-    try:
-        table = pq.read_table(io.BytesIO(raw))
+        table = pq.read_table(pa.BufferReader(raw))
     except (pa.ArrowException, OSError) as exc:
         raise DataError(
             subject,
             [Problem(None, None, f"not a readable Parquet file ({exc})")],
             "write the table with a Parquet writer, or send CSV",
         ) from None
-    columns = [_column_text(table.column(i).to_pylist()) for i in range(table.num_columns)]
+    columns = [_column_text(table.column(i)) for i in range(table.num_columns)]
     return list(table.column_names), [list(row) for row in zip(*columns, strict=True)]
 
 
-def _column_text(values: list[Any]) -> list[str]:
-    return [cell_text(v) for v in values]
+def _column_text(column: Any) -> list[str]:
+    """A column's cells as :func:`cell_text` writes them (text columns without a call per
+    cell)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(column.type) and pa.types.is_string(column.type.value_type):
+        column = column.cast(pa.string())
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return [v if v is not None else "" for v in column.to_pylist()]
+    return [cell_text(v) for v in column.to_pylist()]
 
 
 def parquet_to_csv(raw: bytes, subject: str = "data") -> bytes:

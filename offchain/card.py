@@ -1,7 +1,10 @@
 """The version card: a JSON document that explains one version to people and tools.
 
 It holds the recipe (verbatim) plus what training produced: the artifact's hash, size and
-tree count, the metrics, feature importances and every settlement with its reason. The
+tree count, the metrics, feature importances and every settlement with its reason. Cards
+of format 2 also name the judging rule and its settings and, for every candidate the rule
+trained and evaluated, what it measured (:class:`offchain.decide.Evidence`), so that
+``cmu verify`` can re-derive each verdict, rejections included. The
 recipe is the part whose hash is on chain (and whose CID follows from that hash); the card
 is the readable companion, stored next to it. The artifact's CID is on chain.
 """
@@ -18,10 +21,15 @@ import msgspec
 from cmu_client.documents import DocumentError, canonical_json, convert, to_builtins
 from cmu_client.errors import CmuError
 from cmu_client.lgbm_params import ParamValue
-from offchain.decide import Decision
+from cmu_client.spec import Acceptance
+from offchain import judge
+from offchain.decide import Decision, Evidence
+from offchain.judge import Agreement, Change
 from offchain.recipe import Recipe, RecipeDocument
 
-CARD_FORMAT = "cmu-version-card/1"
+CARD_FORMAT = "cmu-version-card/2"
+#: Formats ``cmu verify`` reads: format 1 predates the judging rule's record.
+CARD_FORMATS = ("cmu-version-card/1", CARD_FORMAT)
 
 
 class CardError(CmuError):
@@ -34,15 +42,70 @@ class ArtifactSummary(msgspec.Struct):
     trees: int
 
 
-class DecisionRule(msgspec.Struct):
+class DecisionRule(msgspec.Struct, omit_defaults=True):
     metric: str
+    #: A fixed tolerance, or ``None`` (null) for auto.
+    tolerance: float | None
+    #: The judging rule (absent in format-1 cards: greedy, in contribution order).
+    rule: str | None = None
+    alpha: float | None = None
+    z: float | None = None
+    agreement_draws: int | None = None
+    change_draws: int | None = None
+
+
+class AgreementEntry(msgspec.Struct):
+    loss: float
+    limit: float
+    validation_loss: float
+
+
+class ChangeEntry(msgspec.Struct):
+    before: float
+    after: float
+    gain: float
     tolerance: float
+    standard_error: float
+
+    @staticmethod
+    def of(change: Change) -> ChangeEntry:
+        return ChangeEntry(
+            change.before, change.after, change.gain, change.tolerance, change.standard_error
+        )
+
+    def to_change(self) -> Change:
+        return Change(self.before, self.after, self.gain, self.tolerance, self.standard_error)
 
 
-class SettlementEntry(msgspec.Struct):
+class EvidenceEntry(msgspec.Struct, omit_defaults=True):
+    agreement: AgreementEntry
+    change: ChangeEntry | None = None
+    dropped_jointly: bool = False
+
+    @staticmethod
+    def of(evidence: Evidence) -> EvidenceEntry:
+        a = evidence.agreement
+        return EvidenceEntry(
+            AgreementEntry(a.loss, a.limit, a.validation_loss),
+            None if evidence.change is None else ChangeEntry.of(evidence.change),
+            evidence.dropped_jointly,
+        )
+
+    def to_evidence(self) -> Evidence:
+        a = self.agreement
+        return Evidence(
+            Agreement(a.loss, a.limit, a.validation_loss),
+            None if self.change is None else self.change.to_change(),
+            self.dropped_jointly,
+        )
+
+
+class SettlementEntry(msgspec.Struct, omit_defaults=True):
     contribution: int
     verdict: str
     detail: str
+    #: What the rule measured (candidates it trained or evaluated; format 2).
+    evidence: EvidenceEntry | None = None
 
 
 class CardDocument(msgspec.Struct):
@@ -66,6 +129,8 @@ class CardDocument(msgspec.Struct):
     #: Reward weight of each accepted contribution (by id), as passed to publish_version:
     #: its marginal gain on the decision metric, in millionths (offchain/decide.py).
     reward_weights: dict[str, int] = msgspec.field(default_factory=dict)
+    #: The whole-round check of this version's model against its parent (format 2).
+    joint: ChangeEntry | None = None
 
 
 @dataclass(frozen=True)
@@ -79,10 +144,10 @@ class VersionCard:
     artifact_bytes: int
     trees: int
     metrics: Mapping[str, float]
-    decision_metric: str
-    tolerance: float
+    acceptance: Acceptance
     feature_importances: Mapping[str, Mapping[str, float]]
     settlements: Sequence[Decision]
+    joint: Change | None = None
 
     def document(self) -> CardDocument:
         return CardDocument(
@@ -98,12 +163,27 @@ class VersionCard:
             num_boost_round=self.recipe.num_boost_round,
             libraries=dict(self.recipe.libraries),
             metrics=dict(self.metrics),
-            decision=DecisionRule(self.decision_metric, self.tolerance),
+            decision=DecisionRule(
+                self.acceptance.metric,
+                self.acceptance.tolerance,
+                judge.RULE,
+                judge.ALPHA,
+                judge.Z,
+                judge.AGREEMENT_DRAWS,
+                judge.CHANGE_DRAWS,
+            ),
             feature_importances={k: dict(v) for k, v in self.feature_importances.items()},
             settlements=[
-                SettlementEntry(d.contribution, d.label, d.detail) for d in self.settlements
+                SettlementEntry(
+                    d.contribution,
+                    d.label,
+                    d.detail,
+                    None if d.evidence is None else EvidenceEntry.of(d.evidence),
+                )
+                for d in self.settlements
             ],
             reward_weights={str(d.contribution): d.weight for d in self.settlements if d.accepted},
+            joint=None if self.joint is None else ChangeEntry.of(self.joint),
         )
 
     def to_json_obj(self) -> dict[str, Any]:
@@ -114,13 +194,19 @@ class VersionCard:
         return canonical_json(self.to_json_obj())
 
 
+def card_document(raw: bytes) -> CardDocument:
+    """A stored card, checked (format 1 or 2)."""
+    recipe_from_card(raw)  # the format, the embedded recipe and every field
+    return convert(json.loads(raw), CardDocument)
+
+
 def recipe_from_card(raw: bytes) -> Recipe:
     """The recipe embedded in a stored card."""
     try:
         obj = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as bad:
         raise CardError(f"version card is not JSON: {bad}") from None
-    if not isinstance(obj, dict) or obj.get("format") != CARD_FORMAT:
+    if not isinstance(obj, dict) or obj.get("format") not in CARD_FORMATS:
         raise CardError("not a CMU version card", f"expected format {CARD_FORMAT}")
     if not isinstance(obj.get("recipe"), dict):
         raise CardError("version card has no recipe")

@@ -105,6 +105,10 @@ def register(subparsers: Commands) -> None:
         default=512 * 1024 * 1024,
         help="most data bytes fetched per round",
     )
+    run.add_argument(
+        "--validation-dir",
+        help="directory holding the private validation sets you were given (found by hash)",
+    )
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(handler=cmd_worker_run)
 
@@ -182,6 +186,7 @@ def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
         settle_seconds=args.settle,
         until_idle=args.until_idle,
         max_rounds=args.max_rounds,
+        validation_dir=Path(args.validation_dir).expanduser() if args.validation_dir else None,
     )
 
     halted: dict[int, str] = {}

@@ -110,7 +110,7 @@ def spec_document(
     feature_names: Sequence[str],
     name: str = "breast-cancer",
     metric: str = "logloss",
-    tolerance: float = 0.01,
+    tolerance: float | None = 0.01,
     update_mode: str = "continue",
     num_boost_round: int = 40,
     rounds_per_update: int = 20,
@@ -118,7 +118,8 @@ def spec_document(
     classes: Sequence[str] | None = CLASSES,
     label: str = LABEL,
 ) -> dict[str, Any]:
-    """A model spec document (cmu-model-spec/1) for numeric features, without validation."""
+    """A model spec document (cmu-model-spec/1) for numeric features, without validation.
+    ``tolerance=None`` leaves the tolerance out: auto."""
     doc: dict[str, Any] = {
         "format": "cmu-model-spec/1",
         "name": name,
@@ -134,7 +135,9 @@ def spec_document(
             "rounds_per_update": rounds_per_update,
             "update_mode": update_mode,
         },
-        "acceptance": {"metric": metric, "tolerance": tolerance},
+        "acceptance": {"metric": metric}
+        if tolerance is None
+        else {"metric": metric, "tolerance": tolerance},
     }
     if classes is not None:
         doc["classes"] = list(classes)

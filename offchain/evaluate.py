@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 
@@ -20,6 +21,7 @@ from cmu_client.spec import Task
 from cmu_client.types import Metric
 
 _EPS = 1e-15
+FloatArray = npt.NDArray[np.float64]
 
 #: Metrics computed per task, in the order they are recorded.
 TASK_METRICS: Mapping[Task, tuple[str, ...]] = {
@@ -54,45 +56,66 @@ class Evaluation:
             ) from None
 
 
+def predict_rows(artifact: bytes, rows: Dataset, booster: lgb.Booster | None = None) -> FloatArray:
+    """The model's predictions (probabilities for classification) on labelled rows."""
+    if rows.labels is None:
+        raise EvaluationError("the data has no label column")
+    if rows.rows == 0:
+        raise EvaluationError("the data is empty")
+    if booster is None:
+        booster = load_booster(artifact)
+    # LightGBM stores names with spaces as underscores.
+    expected = tuple(name.replace(" ", "_") for name in rows.feature_names)
+    if tuple(booster.feature_name()) != expected:
+        raise EvaluationError("the model's features differ from the data's columns")
+    return np.asarray(booster.predict(rows.features, raw_score=False), dtype=np.float64)
+
+
 def evaluate(artifact: bytes, validation: Dataset, task: Task) -> Evaluation:
     """Every metric of the task for a text model on the labelled validation set."""
-    if validation.labels is None:
-        raise EvaluationError("the validation set has no label column")
-    if validation.rows == 0:
-        raise EvaluationError("the validation set is empty")
-    booster = load_booster(artifact)
-    # LightGBM stores names with spaces as underscores.
-    expected = tuple(name.replace(" ", "_") for name in validation.feature_names)
-    if tuple(booster.feature_name()) != expected:
-        raise EvaluationError("the model's features differ from the validation set's columns")
-    raw = booster.predict(validation.features, raw_score=False)
-    predictions = np.asarray(raw, dtype=np.float64)
-    labels = validation.labels
-    values: dict[str, float]
+    predictions = predict_rows(artifact, validation)
+    assert validation.labels is not None  # checked by predict_rows
+    return evaluation_of(task, validation.labels, predictions)
+
+
+def evaluation_of(task: Task, labels: FloatArray, predictions: FloatArray) -> Evaluation:
+    """Every metric of the task for these predictions."""
+    return Evaluation(
+        {name: metric_value(task, name, labels, predictions) for name in TASK_METRICS[task]}
+    )
+
+
+def metric_value(task: Task, metric: str, labels: FloatArray, predictions: FloatArray) -> float:
+    """One metric of predictions against labels (``auc``, ``rmse``, ...)."""
     if task is Task.BINARY:
-        values = {
-            "auc": auc(labels, predictions),
-            "logloss": binary_logloss(labels, predictions),
-            "accuracy": float(np.mean((predictions >= 0.5) == (labels >= 0.5))),
-        }
+        if metric == "auc":
+            return auc(labels, predictions)
+        if metric == "logloss":
+            return binary_logloss(labels, predictions)
+        if metric == "accuracy":
+            return float(np.mean((predictions >= 0.5) == (labels >= 0.5)))
     elif task is Task.MULTICLASS:
         classes = labels.astype(np.int64)
-        values = {
-            "accuracy": float(np.mean(np.argmax(predictions, axis=1) == classes)),
-            "multi_logloss": multi_logloss(classes, predictions),
-        }
+        if metric == "accuracy":
+            return float(np.mean(np.argmax(predictions, axis=1) == classes))
+        if metric == "multi_logloss":
+            return multi_logloss(classes, predictions)
     else:
         errors = predictions - labels
-        total = float(np.sum((labels - np.mean(labels)) ** 2))
-        values = {
-            "rmse": float(np.sqrt(np.mean(errors**2))),
-            "mae": float(np.mean(np.abs(errors))),
-            "r2": 1.0 - float(np.sum(errors**2)) / total if total > 0 else 0.0,
-        }
-    return Evaluation(values)
+        if metric == "rmse":
+            return float(np.sqrt(np.mean(errors**2)))
+        if metric == "mae":
+            return float(np.mean(np.abs(errors)))
+        if metric == "r2":
+            total = float(np.sum((labels - np.mean(labels)) ** 2))
+            return 1.0 - float(np.sum(errors**2)) / total if total > 0 else 0.0
+    raise EvaluationError(
+        f"metric {metric!r} is not computed for {task.value} models",
+        f"available: {', '.join(TASK_METRICS[task])}",
+    )
 
 
-def auc(labels: npt.NDArray[np.float64], scores: npt.NDArray[np.float64]) -> float:
+def auc(labels: FloatArray, scores: FloatArray) -> float:
     """Area under the ROC curve (Mann-Whitney U with tied scores sharing their mean rank)."""
     positive = labels >= 0.5
     n_pos = int(np.count_nonzero(positive))
@@ -101,20 +124,17 @@ def auc(labels: npt.NDArray[np.float64], scores: npt.NDArray[np.float64]) -> flo
         raise EvaluationError("AUC needs both classes in the validation set")
     order = np.argsort(scores, kind="mergesort")
     sorted_scores = scores[order]
+    # Runs of equal scores: each member gets the run's mean (1-based) rank. Ranks are
+    # half-integers, so their sums are exact in float64.
+    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+    ends = np.r_[starts[1:], sorted_scores.shape[0]] - 1
     ranks = np.empty(scores.shape[0], dtype=np.float64)
-    start = 0
-    # Walk runs of equal scores and give each member the run's mean rank (1-based).
-    while start < sorted_scores.shape[0]:
-        end = start
-        while end + 1 < sorted_scores.shape[0] and sorted_scores[end + 1] == sorted_scores[start]:
-            end += 1
-        ranks[order[start : end + 1]] = (start + end) / 2.0 + 1.0
-        start = end + 1
+    ranks[order] = np.repeat((starts + ends) / 2.0 + 1.0, ends - starts + 1)
     rank_sum = float(np.sum(ranks[positive]))
     return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
-def binary_logloss(labels: npt.NDArray[np.float64], probs: npt.NDArray[np.float64]) -> float:
+def binary_logloss(labels: FloatArray, probs: FloatArray) -> float:
     p = np.clip(probs, _EPS, 1.0 - _EPS)
     return float(-np.mean(labels * np.log(p) + (1.0 - labels) * np.log(1.0 - p)))
 

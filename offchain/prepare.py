@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 from cmu_client.dataset import Dataset
 from cmu_client.errors import CmuError
+from cmu_client.predict import load_booster
 from cmu_client.spec import ContentRef, ModelSpec, UpdateMode
 from cmu_client.types import Metric
-from offchain.decide import Candidate, Decision, select
-from offchain.evaluate import Evaluation, evaluate
+from offchain.decide import Candidate, Decision, FloatArray, Judge, select
+from offchain.evaluate import Evaluation, evaluate, predict_rows
+from offchain.judge import Change
 from offchain.recipe import DataRef, Mode, ParentRef, Recipe, sorted_params
 from offchain.timing import Stopwatch
 from offchain.training import (
@@ -38,6 +40,8 @@ class PreparedVersion:
     decisions: tuple[Decision, ...]
     importances: Mapping[str, Mapping[str, float]]
     trees: int
+    #: The whole-round check of the new model against the parent (updates that accept).
+    joint: Change | None = None
 
     @property
     def metrics(self) -> list[Metric]:
@@ -66,22 +70,26 @@ def _recipe(
     spec_ref: ContentRef,
     data: Sequence[DataRef],
 ) -> Recipe:
-    if spec.validation is None:
-        raise CmuError(
-            "the model spec names no validation set",
-            "add a validation {cid, sha256} to the spec with `cmu model` before training",
-        )
     return Recipe(
         model=model,
         mode=mode,
         parent=parent,
         spec=spec_ref,
-        validation=spec.validation,
+        validation=_validation_of(spec),
         data=tuple(data),
         params=sorted_params(resolve_params(spec)),
         num_boost_round=rounds_for(spec, mode),
         libraries=library_versions(),
     )
+
+
+def _validation_of(spec: ModelSpec) -> ContentRef:
+    if spec.validation is None:
+        raise CmuError(
+            "the model spec names no validation set",
+            "add a validation {cid, sha256} to the spec with `cmu model` before training",
+        )
+    return spec.validation
 
 
 def prepare_first_version(
@@ -115,9 +123,10 @@ def prepare_update(
     """A version on top of ``parent`` that settles ``candidates`` and ``screened``.
 
     ``screened`` are rejections decided without training (duplicates, unreachable or
-    invalid data). Candidates are judged in contribution order; when none is accepted the
-    version keeps the parent's artifact (mode ``unchanged``) and only settles.
+    invalid data). Candidates are judged by :func:`offchain.decide.select`; when none is
+    accepted the version keeps the parent's artifact (mode ``unchanged``) and only settles.
     """
+    validation_ref = _validation_of(spec)
     retrain = spec.training.update_mode is UpdateMode.RETRAIN
     mode: Mode = "retrain" if retrain else "continue"
     learned_refs = [ref for ref, _ in parent.learned]
@@ -138,16 +147,35 @@ def prepare_update(
         with watch.phase("train"):
             return derive_artifact(recipe_for(accepted), spec, parent.artifact, data)
 
-    def score(artifact: bytes) -> Evaluation:
-        with watch.phase("evaluate"):
-            return evaluate(artifact, validation, spec.task)
+    parent_booster = load_booster(parent.artifact)
 
-    baseline = score(parent.artifact)
-    selection = select(candidates, baseline, train_on, score, spec.acceptance, on_progress)
+    def predict(artifact: bytes, rows: Dataset) -> FloatArray:
+        with watch.phase("evaluate"):
+            booster = parent_booster if artifact is parent.artifact else None
+            return predict_rows(artifact, rows, booster)
+
+    rule = Judge(
+        spec.task,
+        spec.acceptance,
+        validation,
+        validation_ref.sha256,
+        parent.artifact,
+        train_on,
+        predict,
+    )
+    selection = select(candidates, rule, on_progress)
     recipe = recipe_for(selection.accepted)
     artifact = selection.artifact if selection.artifact is not None else parent.artifact
     decisions = tuple(sorted([*screened, *selection.decisions], key=lambda d: d.contribution))
     with watch.phase("evaluate"):
         importances = feature_importances(artifact)
         trees = tree_count(artifact)
-    return PreparedVersion(recipe, artifact, selection.evaluation, decisions, importances, trees)
+    return PreparedVersion(
+        recipe,
+        artifact,
+        selection.evaluation,
+        decisions,
+        importances,
+        trees,
+        selection.joint,
+    )

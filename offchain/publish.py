@@ -12,7 +12,7 @@ from cmu_client.dataset import load_csv
 from cmu_client.errors import CmuError
 from cmu_client.ipfs import IpfsStore, StoredObject
 from cmu_client.keys import Signer
-from cmu_client.spec import ContentRef, ModelSpec
+from cmu_client.spec import Acceptance, ContentRef, ModelSpec
 from cmu_client.trainer import FirstVersion, FirstVersionRequest
 from offchain.card import VersionCard
 from offchain.cid import MAX_SINGLE_BLOCK, raw_cid_from_sha256
@@ -36,7 +36,7 @@ class UploadedVersion:
     card: StoredObject
 
 
-def build_card(prepared: PreparedVersion, decision_metric: str, tolerance: float) -> VersionCard:
+def build_card(prepared: PreparedVersion, acceptance: Acceptance) -> VersionCard:
     recipe_hash = prepared.recipe.sha256()
     return VersionCard(
         recipe=prepared.recipe,
@@ -46,10 +46,10 @@ def build_card(prepared: PreparedVersion, decision_metric: str, tolerance: float
         artifact_bytes=len(prepared.artifact),
         trees=prepared.trees,
         metrics=dict(prepared.evaluation.values),
-        decision_metric=decision_metric,
-        tolerance=tolerance,
+        acceptance=acceptance,
         feature_importances=prepared.importances,
         settlements=tuple(prepared.decisions),
+        joint=prepared.joint,
     )
 
 
@@ -103,8 +103,7 @@ async def train_first_version(request: FirstVersionRequest) -> FirstVersion:
         data_ref,
         request.data,
     )
-    acceptance = request.spec.acceptance
-    card = build_card(prepared, acceptance.metric, acceptance.tolerance)
+    card = build_card(prepared, request.spec.acceptance)
     uploaded = await upload_version(request.store, prepared, card)
     return FirstVersion(
         artifact=uploaded.artifact,

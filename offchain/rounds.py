@@ -254,7 +254,7 @@ class RoundRunner:
         model_id = model.id
         with watch.phase("fetch"):
             spec, spec_ref = await self.inputs.spec(model)
-            validation = await self.inputs.validation(spec)
+            validation = await self.inputs.validation(spec, model_id)
             parent_artifact = await self.inputs.artifact(head)
         with watch.phase("chain"):
             lineage = await self._chain(history.lineage, self.chain, model_id, head.id)
@@ -338,7 +338,7 @@ class RoundRunner:
                     decision.label,
                     decision.detail,
                 )
-        card = build_card(prepared, spec.acceptance.metric, spec.acceptance.tolerance)
+        card = build_card(prepared, spec.acceptance)
         self.checkpoints.keep_artifact(model_id, prepared.artifact)
         trained = checkpoint.advance(
             Stage.TRAINED,

@@ -23,14 +23,21 @@ from dataclasses import dataclass, field
 from cmu_client import history
 from cmu_client.chain import CmuChain
 from cmu_client.documents import canonical_json
-from cmu_client.errors import CmuError, HashMismatchError
+from cmu_client.errors import (
+    CmuError,
+    ContentNotFoundError,
+    HashMismatchError,
+    IpfsTimeoutError,
+)
 from cmu_client.ipfs import IpfsStore, StoredObject
 from cmu_client.keys import Signer
 from cmu_client.types import AttestationOutcome, ContributionState, ExtrinsicResult, Version
 from offchain.evaluate import evaluate
 from offchain.inputs import Inputs
+from offchain.private_sets import PrivateSetMissing
 from offchain.recipe import Recipe
 from offchain.training import derive_artifact, library_versions
+from offchain.verdicts import VersionInputs, check_verdicts
 
 
 @dataclass(frozen=True)
@@ -122,9 +129,25 @@ async def verify_version(chain: CmuChain, inputs: Inputs, model: int, version: i
         return report
     _check_libraries(recipe, report)
     spec = await inputs.spec_at(recipe.spec, "recipe spec")
-    validation = await inputs.dataset(
-        recipe.validation.cid, recipe.validation.sha256, spec, "validation"
-    )
+    try:
+        validation = await inputs.dataset(
+            recipe.validation.cid, recipe.validation.sha256, spec, "validation"
+        )
+    except (ContentNotFoundError, IpfsTimeoutError) as missing:
+        if not spec.validation_private:
+            raise
+        try:  # a trainer given the set can verify before it is revealed
+            validation = await inputs.validation(spec, model)
+        except PrivateSetMissing:
+            report.check(
+                "validation",
+                False,
+                f"the validation set is private (committed sha2-256"
+                f" {recipe.validation.sha256.hex()[:16]}..., CID {recipe.validation.cid}) and"
+                f" not revealed yet ({missing.message}): verify again once the owner rotates"
+                " it (cmu validation rotate --reveal)",
+            )
+            return report
     parent_artifact = None
     if record.parent is not None:
         parent = await asyncio.to_thread(chain.version, model, record.parent)
@@ -150,6 +173,12 @@ async def verify_version(chain: CmuChain, inputs: Inputs, model: int, version: i
         ", ".join(f"{k}={v / 1e9:.6f}" for k, v in sorted(recorded.items()))
         if recomputed == recorded
         else f"recomputed {recomputed} != recorded {recorded}",
+    )
+    await check_verdicts(
+        chain,
+        inputs,
+        VersionInputs(record, recipe, spec, validation, parent_artifact, derived),
+        report,
     )
     if not same:
         try:

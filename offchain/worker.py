@@ -43,6 +43,7 @@ from cmu_client.keys import Signer
 from cmu_client.types import ChainEvent, RoleSet
 from offchain.checkpoint import CheckpointStore, Stage
 from offchain.inputs import Inputs
+from offchain.private_sets import PrivateSets
 from offchain.rounds import Outcome, RoundLimits, RoundResult, RoundRunner
 from offchain.screen import Screener
 from offchain.statelock import StateDirLock
@@ -122,6 +123,8 @@ class WorkerConfig:
     until_idle: bool = False
     #: Stop after this many rounds that published (None: no limit).
     max_rounds: int | None = None
+    #: Where the private validation sets this trainer was given are (found by sha2-256).
+    validation_dir: Path | None = None
 
 
 @dataclass
@@ -144,7 +147,7 @@ class Worker:
         self.signer = signer
         self.config = config
         self.blocks = BlockReader(chain.connection)
-        self.inputs = Inputs(store)
+        self.inputs = Inputs(store, PrivateSets(config.validation_dir))
         self.runner = RoundRunner(
             chain,
             self.inputs,

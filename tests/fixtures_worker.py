@@ -131,7 +131,7 @@ async def create_live_model(
     store: IpfsStore,
     update_mode: str = "continue",
     metric: str = "auc",
-    tolerance: float = 0.005,
+    tolerance: float | None = 0.005,
     trainers: tuple[str, ...] = (TRAINER_URI,),
 ) -> LiveModel:
     """Create a breast-cancer model owned by //Alice, publish v0, grant Trainer roles."""

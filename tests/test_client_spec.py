@@ -30,7 +30,8 @@ def test_parses_the_example_spec() -> None:
     assert spec.features[0].min == 0 and spec.features[0].max == 130
     assert spec.class_count == 2 and spec.classes == ("no", "yes")
     assert spec.training.num_boost_round == 10
-    assert spec.training.update_mode is UpdateMode.CONTINUE
+    # left out: retrain, the default a new user gets (docs/worker.md, Judging)
+    assert spec.training.update_mode is UpdateMode.RETRAIN
     assert spec.acceptance.metric == "auc" and spec.acceptance.higher_is_better
     assert spec.validation == ContentRef("bafkreiabc", bytes(range(32)))
 
@@ -53,11 +54,12 @@ def test_acceptance_direction_follows_the_metric() -> None:
         )
     )
     assert not spec.acceptance.higher_is_better
-    assert spec.acceptance.accepts(with_data=10.4, without_data=10.0)
-    assert not spec.acceptance.accepts(with_data=10.6, without_data=10.0)
+    assert spec.acceptance.tolerance == 0.5
+    assert spec.acceptance.worse_by(with_data=10.4, without_data=10.0) > 0  # rmse rose
     auc = make_spec().acceptance
-    assert auc.accepts(with_data=0.795, without_data=0.80)
-    assert not auc.accepts(with_data=0.78, without_data=0.80)
+    assert auc.higher_is_better
+    assert auc.worse_by(with_data=0.78, without_data=0.80) > 0  # auc fell
+    assert auc.worse_by(with_data=0.82, without_data=0.80) < 0
 
 
 def test_not_json() -> None:

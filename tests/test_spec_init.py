@@ -104,7 +104,9 @@ def test_infers_types_categories_missing_bounds_and_leaves_out_identifiers() -> 
         "allow_missing": False,
     }
     assert by_name["share"]["min"] == 0 and by_name["share"]["max"] == 1
-    assert doc["acceptance"] == {"metric": "auc", "tolerance": 0.005}
+    # a new user gets the fair defaults: tolerance auto (no fixed number), retrain
+    assert doc["acceptance"] == {"metric": "auc"}
+    assert doc["lightgbm"]["update_mode"] == "retrain"
     notes = [str(n) for n in inferred.notes]
     assert any(n.startswith("record_id: left out: looks like an identifier") for n in notes)
     assert any(n.startswith("sample_code: left out: looks like an identifier") for n in notes)
@@ -141,7 +143,7 @@ def test_task_inference_and_overrides() -> None:
     ).document
     assert regression["task"] == "regression"
     assert regression["acceptance"]["metric"] == "rmse"
-    assert regression["acceptance"]["tolerance"] > 0
+    assert "tolerance" not in regression["acceptance"]
     multiclass_rows = [[*r[:3], str(i % 4)] for i, r in enumerate(rows)]
     multiclass = infer_spec([*header[:3], "target"], multiclass_rows, "target").document
     assert multiclass["task"] == "multiclass"

@@ -256,7 +256,7 @@ def test_non_ascii_feature_names_keep_recipe_and_card_bytes_stable(tmp_path: Pat
         DataRef("bafkreiinitial", hashlib.sha256(initial_csv).digest(), initial.rows, None),
         initial,
     )
-    card = build_card(first, spec.acceptance.metric, spec.acceptance.tolerance)
+    card = build_card(first, spec.acceptance)
     card_bytes = card.to_bytes()
     assert names[0].encode() in card_bytes
     assert canonical_json(json.loads(card_bytes)) == card_bytes

@@ -10,7 +10,7 @@ from cmu_client import history
 from cmu_client.chain import CmuChain
 from cmu_client.commands.common import chain_refused, fetch_spec, hash_text, model_id, read_file
 from cmu_client.commands.reused_data import refuse_reused_data
-from cmu_client.dataset import Dataset, load_csv
+from cmu_client.dataset import Dataset, load_table, load_table_async
 from cmu_client.errors import CmuError, UsageError
 from cmu_client.ipfs import IpfsStore, StoredObject, sha256
 from cmu_client.keys import Signer
@@ -32,26 +32,28 @@ def register(subparsers: Commands) -> None:
     contribute = subparsers.add_parser("contribute", help="contribute training data to a model")
     sub = contribute.add_subparsers(dest="contribute_command", required=True, metavar="COMMAND")
 
-    validate = sub.add_parser("validate", help="check a CSV against a model's spec")
-    validate.add_argument("data", help="CSV file")
+    validate = sub.add_parser("validate", help="check a CSV or Parquet file against a model's spec")
+    validate.add_argument("data", help="CSV or Parquet file")
     target = validate.add_mutually_exclusive_group(required=True)
     target.add_argument("--model", type=model_id, help="check against this model's spec")
     target.add_argument("--spec", help="check against a local spec file (no chain needed)")
     add_json_argument(validate)
     validate.set_defaults(handler=cmd_validate)
 
-    upload = sub.add_parser("upload", help="validate and store a CSV in IPFS (no transaction)")
+    upload = sub.add_parser(
+        "upload", help="validate and store a CSV or Parquet file in IPFS (no transaction)"
+    )
     upload.add_argument("model", type=model_id)
-    upload.add_argument("data", help="CSV file")
+    upload.add_argument("data", help="CSV or Parquet file")
     add_json_argument(upload)
     upload.set_defaults(handler=cmd_upload)
 
     reg = sub.add_parser(
         "register",
-        help="register data on chain, holding the deposit (validates and uploads a CSV first)",
+        help="register data on chain, holding the deposit (validates and uploads the file first)",
     )
     reg.add_argument("model", type=model_id)
-    reg.add_argument("data", nargs="?", help="CSV file (or give --cid and --sha256)")
+    reg.add_argument("data", nargs="?", help="CSV or Parquet file (or give --cid and --sha256)")
     reg.add_argument("--cid", help="already uploaded data's CID")
     reg.add_argument("--sha256", help="already uploaded data's sha2-256 (hex)")
     reg.add_argument(
@@ -124,7 +126,7 @@ def cmd_validate(args: argparse.Namespace, ctx: CommandContext) -> int:
                 return await _model_spec(ctx, store, model)
 
         spec = ctx.run(get())
-    data = load_csv(raw, spec, subject=args.data)
+    data = load_table(raw, spec, subject=args.data)
     if ctx.json:
         ctx.output.json({"valid": True, "rows": data.rows, "features": list(data.feature_names)})
     else:
@@ -148,7 +150,7 @@ async def _validated_upload(
 ) -> tuple[Dataset, StoredObject, bool]:
     raw = read_file(path, "data", store.settings.max_bytes)
     spec = await _model_spec(ctx, store, model)
-    data = load_csv(raw, spec, subject=path)
+    data = await load_table_async(raw, spec, subject=path)
     already = await store.has_pin_for(raw)
     with ctx.output.transfer(f"upload {path}") as progress:
         obj = await store.put(raw, progress)
@@ -190,7 +192,7 @@ def _hex_or_none(text: str) -> bytes | None:
 
 def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
     if bool(args.data) == bool(args.cid):
-        raise UsageError("give either a CSV file or --cid with --sha256")
+        raise UsageError("give either a data file (CSV or Parquet) or --cid with --sha256")
     if args.cid and not args.sha256:
         raise UsageError("--cid needs --sha256 (the hash the chain will record)")
     chain = ctx.chain()
@@ -221,7 +223,7 @@ def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
                 spec = await _model_spec(ctx, store, model)
                 with ctx.output.transfer(f"data {args.cid[:16]}…") as progress:
                     raw = await store.get(args.cid, expected, "data", progress)
-                data = load_csv(raw, spec, subject=args.cid)
+                data = await load_table_async(raw, spec, subject=args.cid)
                 obj = StoredObject(args.cid, expected, len(raw))
             try:
                 contribution, result = chain.submit_contribution(

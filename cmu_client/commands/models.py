@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 from dataclasses import dataclass
 
 from cmu_client.chain import CmuChain
@@ -51,6 +52,13 @@ def register(subparsers: Commands) -> None:
     create.add_argument("--data", required=True, help="initial training data (CSV)")
     create.add_argument(
         "--validation", help="validation set CSV (else the spec's validation CID is used)"
+    )
+    create.add_argument(
+        "--private-validation",
+        action="store_true",
+        help="commit to the --validation set by CID and hash without adding it to IPFS; "
+        "give it to the trainers (cmu worker run --validation-dir), reveal it when you "
+        "rotate (cmu validation rotate)",
     )
     _policy_arguments(create)
     create.add_argument(
@@ -163,6 +171,10 @@ def cmd_create(args: argparse.Namespace, ctx: CommandContext) -> int:
             "the spec names no validation set",
             "pass --validation FILE (it is uploaded and put into the spec)",
         )
+    if args.private_validation and validation_bytes is None:
+        raise UsageError(
+            "--private-validation needs the set itself", "pass --validation FILE as well"
+        )
     trainer = None if args.no_first_version else ctx.first_version_trainer()
     if trainer is not None:
         # Parameters LightGBM refuses would only fail after the model exists on chain.
@@ -182,6 +194,7 @@ def cmd_create(args: argparse.Namespace, ctx: CommandContext) -> int:
             policy,
             trainer is not None,
             args.no_first_version,
+            args.private_validation,
         )
     )
     if ctx.json:
@@ -202,9 +215,12 @@ async def _create(
     policy: AccessPolicy,
     train: bool,
     skip_first: bool,
+    private_validation: bool = False,
 ) -> dict[str, object]:
     async with IpfsStore(ctx.ipfs_settings()) as store:
-        uploaded = await _upload_inputs(ctx, store, spec, data_bytes, validation_bytes)
+        uploaded = await _upload_inputs(
+            ctx, store, spec, data_bytes, validation_bytes, private_validation
+        )
         try:
             model, _ = chain.create_model(
                 signer, uploaded.spec_obj.cid, uploaded.spec_obj.sha256, policy
@@ -292,6 +308,7 @@ async def _upload_inputs(
     spec: ModelSpec,
     data_bytes: bytes,
     validation_bytes: bytes | None,
+    private_validation: bool = False,
 ) -> _Uploaded:
     fresh: list[str] = []
 
@@ -306,8 +323,13 @@ async def _upload_inputs(
     try:
         if validation_bytes is not None:
             validation = load_csv(validation_bytes, spec, subject="validation set")
-            val_obj = await put(validation_bytes, "validation set")
-            spec = spec.with_validation(ContentRef(val_obj.cid, val_obj.sha256))
+            if private_validation:  # committed: the CID it will have, nothing stored
+                cid = await store.cid_of(validation_bytes)
+                ref = ContentRef(cid, hashlib.sha256(validation_bytes).digest())
+            else:
+                val_obj = await put(validation_bytes, "validation set")
+                ref = ContentRef(val_obj.cid, val_obj.sha256)
+            spec = spec.with_validation(ref, private=private_validation)
         else:
             assert spec.validation is not None
             with ctx.output.transfer("validation set") as progress:
@@ -374,7 +396,7 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
     if spec is not None:
         ctx.output.table(
             f"spec: {spec.name} ({spec.task.value}, label {spec.label!r}, "
-            f"accept: {spec.acceptance.metric} tolerance {spec.acceptance.tolerance:g})",
+            f"accept: {spec.acceptance.metric} tolerance {spec.acceptance.tolerance_text})",
             ["feature", "type", "categories", "missing allowed"],
             [
                 (

@@ -1,4 +1,4 @@
-"""``cmu predict``: fetch a version, verify its hash, predict a CSV locally."""
+"""``cmu predict``: fetch a version, verify its hash, predict a CSV or Parquet file locally."""
 
 from __future__ import annotations
 
@@ -7,19 +7,25 @@ import sys
 from pathlib import Path
 
 from cmu_client.commands.common import fetch_artifact, fetch_spec, model_id, read_file
-from cmu_client.dataset import load_csv
+from cmu_client.dataset import is_parquet, load_table
 from cmu_client.errors import PermissionDeniedError, UsageError
 from cmu_client.ipfs import IpfsStore
 from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
 from cmu_client.predict import load_booster, predict, summary, write_predictions_csv
 from cmu_client.spec import ModelSpec
+from cmu_client.tables import parquet_to_csv
 from cmu_client.types import RoleSet, Version, VersionStatus, Visibility
 
 
 def register(subparsers: Commands) -> None:
-    p = subparsers.add_parser("predict", help="predict a CSV with a model version, locally")
+    p = subparsers.add_parser(
+        "predict", help="predict a CSV or Parquet file with a model version, locally"
+    )
     p.add_argument("model", type=model_id)
-    p.add_argument("data", help="CSV with the spec's feature columns (other columns are kept)")
+    p.add_argument(
+        "data",
+        help="CSV or Parquet file with the spec's feature columns (other columns are kept)",
+    )
     p.add_argument("--version", type=model_id, help="a version id (default: the head)")
     p.add_argument("--out", "-o", help="write the CSV with predictions here (default: stdout)")
     add_key_argument(p)
@@ -60,10 +66,12 @@ def cmd_predict(args: argparse.Namespace, ctx: CommandContext) -> int:
             return spec, artifact
 
     spec, artifact = ctx.run(fetch())
-    data = load_csv(raw, spec, require_label=False, allow_extra_columns=True, subject=args.data)
+    data = load_table(raw, spec, require_label=False, allow_extra_columns=True, subject=args.data)
     booster = load_booster(artifact)  # only after fetch_artifact checked the hash
     values = predict(booster, data, spec)
-    table = write_predictions_csv(raw, values, spec)
+    # The output is CSV either way: a Parquet input's columns as text, then the predictions.
+    source = parquet_to_csv(raw, args.data) if is_parquet(raw) else raw
+    table = write_predictions_csv(source, values, spec)
     if args.out:
         try:
             Path(args.out).expanduser().write_bytes(table)

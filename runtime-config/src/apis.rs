@@ -5,6 +5,8 @@ use crate::{
 	RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
 };
 use alloc::vec::Vec;
+#[cfg(feature = "runtime-benchmarks")]
+use polkadot_sdk::{frame_benchmarking, frame_system_benchmarking};
 use polkadot_sdk::{
 	frame_support::{
 		self,
@@ -24,6 +26,28 @@ use polkadot_sdk::{
 	sp_transaction_pool,
 	sp_version::RuntimeVersion,
 };
+
+// The pallets whose benchmarks the `Benchmark` runtime API runs (`frame-omni-bencher v1
+// benchmark pallet --pallet <name>`): the benchmark name, then the type that implements it.
+// `define_benchmarks!` defines the `list_benchmarks!` and `add_benchmarks!` macros used below;
+// they are in scope for the rest of this file only.
+#[cfg(feature = "runtime-benchmarks")]
+frame_benchmarking::define_benchmarks!(
+	[frame_benchmarking, BaselineBench::<Runtime>]
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_timestamp, Timestamp]
+	[pallet_balances, Balances]
+	[pallet_utility, Utility]
+	[pallet_sudo, Sudo]
+	[pallet_nfts, Nfts]
+	[pallet_cmu, Cmu]
+);
+
+// frame-system's and the baseline benchmarks with their default set-up.
+#[cfg(feature = "runtime-benchmarks")]
+impl frame_system_benchmarking::Config for Runtime {}
+#[cfg(feature = "runtime-benchmarks")]
+impl frame_benchmarking::baseline::Config for Runtime {}
 
 sp_api::impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -159,6 +183,42 @@ sp_api::impl_runtime_apis! {
 
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	impl frame_benchmarking::Benchmark<Block> for Runtime {
+		fn benchmark_metadata(extra: bool) -> (
+			Vec<frame_benchmarking::BenchmarkList>,
+			Vec<frame_support::traits::StorageInfo>,
+		) {
+			use crate::{AllPalletsWithSystem, Balances, Nfts, Sudo, Timestamp, Utility};
+			use frame_benchmarking::{baseline::Pallet as BaselineBench, BenchmarkList};
+			use frame_support::traits::StorageInfoTrait;
+			use frame_system_benchmarking::Pallet as SystemBench;
+
+			let mut list = Vec::<BenchmarkList>::new();
+			list_benchmarks!(list, extra);
+			let storage_info = AllPalletsWithSystem::storage_info();
+			(list, storage_info)
+		}
+
+		fn dispatch_benchmark(
+			config: frame_benchmarking::BenchmarkConfig,
+		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
+			use crate::{AllPalletsWithSystem, Balances, Nfts, Sudo, Timestamp, Utility};
+			use frame_benchmarking::{baseline::Pallet as BaselineBench, BenchmarkBatch};
+			use frame_support::traits::WhitelistedStorageKeys;
+			use frame_system_benchmarking::Pallet as SystemBench;
+
+			let whitelist = AllPalletsWithSystem::whitelisted_storage_keys();
+			let mut batches = Vec::<BenchmarkBatch>::new();
+			let params = (&config, &whitelist);
+			add_benchmarks!(params, batches);
+			if batches.is_empty() {
+				return Err("no benchmark found for this pallet".into());
+			}
+			Ok(batches)
 		}
 	}
 
