@@ -458,11 +458,16 @@ class RoundRunner:
 
     async def _pin_inputs(self, recipe: Recipe) -> list[str]:
         """Pin what re-deriving the version needs, so that its history stays verifiable
-        whatever contributors and owners later unpin: the spec, the validation set, the
-        parent's artifact and every data set of the recipe (the data accepted this round;
-        in retrain mode all the lineage's data). The artifact, recipe and card were pinned
-        when they were added."""
-        cids = [recipe.spec.cid, recipe.validation.cid, *(ref.cid for ref in recipe.data)]
+        whatever contributors and owners later unpin: the spec, the validation set (unless
+        it is private), the parent's artifact and every data set of the recipe (the data
+        accepted this round; in retrain mode all the lineage's data). The artifact, recipe
+        and card were pinned when they were added."""
+        spec = await self.inputs.spec_at(recipe.spec, f"model {recipe.model} spec")
+        cids = [recipe.spec.cid, *(ref.cid for ref in recipe.data)]
+        if not spec.validation_private:
+            # A private validation set is not in IPFS until it is revealed (pinning it
+            # would ask the network for it): the trainer holds the file.
+            cids.append(recipe.validation.cid)
         if recipe.parent is not None:
             cids.append(recipe.parent.artifact_cid)
         unique = list(dict.fromkeys(cids))

@@ -43,7 +43,7 @@ from cmu_client.keys import Signer
 from cmu_client.types import ChainEvent, RoleSet
 from offchain.checkpoint import CheckpointStore, Stage
 from offchain.inputs import Inputs
-from offchain.private_sets import PrivateSets
+from offchain.private_sets import PrivateSetMissing, PrivateSets
 from offchain.rounds import Outcome, RoundLimits, RoundResult, RoundRunner
 from offchain.screen import Screener
 from offchain.statelock import StateDirLock
@@ -166,6 +166,8 @@ class Worker:
         self._paused_until: dict[int, float] = {}
         #: Models whose rounds stopped on a failure that is not an outage, and why.
         self.halted: dict[int, str] = {}
+        #: Models waiting for a private validation set this trainer lacks (said once).
+        self._waiting_for: dict[int, str] = {}
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -274,6 +276,19 @@ class Worker:
             return
         except (ChainConnectionError, IpfsError):
             raise  # outages: retried with backoff, the round resumes from its checkpoint
+        except PrivateSetMissing as missing:
+            # The owner may still hand the file over: the directory is scanned again on
+            # the next try (offchain/private_sets.py), so this is retried, and said once.
+            if self._waiting_for.get(model_id) != str(missing):
+                log.error(
+                    "model %d: %s; trying again every %.0fs",
+                    model_id,
+                    _why(missing),
+                    self.config.backoff_max,
+                )
+                self._waiting_for[model_id] = str(missing)
+            self._paused_until[model_id] = time.monotonic() + self.config.backoff_max
+            return
         except CmuError as failed:
             self._halt(model_id, _why(failed))
             return
@@ -281,6 +296,7 @@ class Worker:
             log.exception("model %d: unexpected error in the round", model_id)
             self._halt(model_id, f"unexpected error: {type(bug).__name__}: {bug}")
             return
+        self._waiting_for.pop(model_id, None)
         self.results.append(result)
         if result.outcome is Outcome.PUBLISHED:
             log.info(
