@@ -248,6 +248,24 @@ class IpfsStore:
         """Whether these exact bytes are already stored and pinned."""
         return await self.is_pinned(await self.cid_of(data))
 
+    async def pin(self, cid: str) -> None:
+        """Pin ``cid`` (recursively) on this node, fetching any block it lacks."""
+        _check_cid_text(cid)
+
+        async def pin_add() -> list[Any]:
+            try:
+                return [done async for done in self.client.pin.add(cid, progress=False)]
+            except aioipfs.IPFSConnectionError:
+                raise aiohttp.ClientConnectionError() from None
+
+        await self._call("pin add", pin_add)
+
+    async def block(self, cid: str) -> bytes:
+        """The raw bytes of the block ``cid`` names, as this node holds them (unchecked:
+        the caller compares them with the CID's multihash)."""
+        _check_cid_text(cid)
+        return bytes(await self._call("block get", lambda: self.client.block.get(cid)))
+
     async def unpin(self, cid: str) -> None:
         """Drop this node's pin (the blocks go at the next garbage collection)."""
         await self._call("pin rm", lambda: self.client.pin.rm(cid))

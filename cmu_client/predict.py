@@ -138,11 +138,20 @@ def check_training_params(spec: ModelSpec, data: Dataset) -> None:
     )
 
 
+def lightgbm_feature_names(names: Sequence[str]) -> list[str]:
+    """The names LightGBM stores for these features: it writes every space as an
+    underscore (``"mean radius"`` is ``mean_radius`` in a model's text and in
+    ``Booster.feature_name()``); everything else is kept."""
+    return [name.replace(" ", "_") for name in names]
+
+
 def predict(booster: lgb.Booster, data: Dataset, spec: ModelSpec) -> npt.NDArray[np.float64]:
     """Raw predictions: P(class 1) for binary, (rows, classes) probabilities for
-    multiclass, values for regression."""
+    multiclass, values for regression. The model's feature names are compared with the
+    data's as LightGBM stores them (:func:`lightgbm_feature_names`), so a spec whose
+    feature names have spaces predicts with the models trained on it."""
     names = list(booster.feature_name())
-    if names != list(data.feature_names):
+    if names != lightgbm_feature_names(data.feature_names):
         raise ArtifactError(
             "the model's features differ from the spec's",
             f"model: {', '.join(names[:6])}...; spec: {', '.join(data.feature_names[:6])}...",

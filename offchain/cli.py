@@ -189,6 +189,8 @@ def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
         validation_dir=Path(args.validation_dir).expanduser() if args.validation_dir else None,
     )
 
+    halted: dict[int, str] = {}
+
     async def serve() -> None:
         async with IpfsStore(ctx.ipfs_settings()) as store:
             worker = Worker(chain, store, signer, config)
@@ -196,12 +198,14 @@ def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, worker.stop)
             await worker.run()
+            halted.update(worker.halted)
 
     try:
         ctx.run(serve())
     finally:
         chain.close()
-    return 0
+    # A model whose rounds stopped (the reason was logged) makes the exit status 1.
+    return 1 if halted else 0
 
 
 def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from cmu_client.chain import CmuChain
 from cmu_client.dataset import load_csv
-from cmu_client.errors import IpfsError
+from cmu_client.errors import CmuError
 from cmu_client.ipfs import IpfsStore, StoredObject
 from cmu_client.keys import Signer
 from cmu_client.spec import Acceptance, ContentRef, ModelSpec
@@ -19,6 +19,12 @@ from offchain.cid import MAX_SINGLE_BLOCK, raw_cid_from_sha256
 from offchain.prepare import PreparedVersion, prepare_first_version
 from offchain.recipe import DataRef
 from offchain.training import sha256_hex
+
+
+class PublishError(CmuError):
+    """A version cannot be stored as CMU requires (a recipe too big to be found from its
+    hash, an IPFS node that does not add small files as raw blocks). Not an outage:
+    retrying gives the same result, so the worker stops the model's rounds."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ async def upload_documents(
 ) -> UploadedVersion:
     """Pin the three documents; the recipe must land at the CID its hash names."""
     if len(recipe) > MAX_SINGLE_BLOCK:
-        raise IpfsError(
+        raise PublishError(
             f"the recipe is {len(recipe)} bytes; only up to {MAX_SINGLE_BLOCK} can be found"
             " from its hash",
             "switch the model to update_mode 'continue' or merge data sets",
@@ -61,7 +67,7 @@ async def upload_documents(
     stored_recipe = await store.put(recipe)
     expected = raw_cid_from_sha256(stored_recipe.sha256)
     if stored_recipe.cid != expected:
-        raise IpfsError(
+        raise PublishError(
             f"IPFS stored the recipe as {stored_recipe.cid}, not {expected}",
             "the IPFS node must add small files as CIDv1 raw blocks (sha2-256)",
         )

@@ -38,6 +38,7 @@ from offchain.checkpoint import CheckpointStore, RoundCheckpoint, Stage
 from offchain.decide import Candidate, Decision, find_duplicates
 from offchain.faults import crash_point, hold_point
 from offchain.inputs import Inputs
+from offchain.overlap import RowChecker, RowKeyCache
 from offchain.prepare import ParentState, prepare_update
 from offchain.publish import build_card, upload_documents
 from offchain.recipe import DataRef, ParentRef, Recipe, accumulated_data
@@ -100,6 +101,7 @@ class RoundRunner:
         self.signer = signer
         self.checkpoints = checkpoints
         self.limits = limits or RoundLimits()
+        self.rows = RowChecker(inputs, RowKeyCache(checkpoints.directory / "rows"))
         self._max_settlements: int | None = None
 
     async def _chain(self, fn: Callable[..., _T], *args: Any) -> _T:
@@ -278,6 +280,20 @@ class RoundRunner:
         screened, candidates, deferred = await self._screen(
             planned, everyone, {ref.sha256 for ref in root.data}, spec, watch
         )
+        # Row-level leak and copy checks (offchain/overlap.py): against the validation
+        # set, the data already accepted (initial data and accepted contributions) and
+        # the round's lower-id candidates.
+        accepted = [ref for ref in root.data if ref.contribution is None] + [
+            DataRef(c.data_cid, c.data_hash, c.rows, c.id)
+            for c in everyone
+            if c.status.state is ContributionState.ACCEPTED
+        ]
+        assert spec.validation is not None  # inputs.validation checked it
+        with watch.phase("rows"):
+            candidates, copies = await self.rows.check(
+                candidates, validation, spec.validation.sha256, accepted, spec
+            )
+        screened.extend(copies)
         if not candidates and not screened:
             self.checkpoints.clear(model_id)
             return RoundResult(
@@ -389,6 +405,9 @@ class RoundRunner:
                 if isinstance(size, Decision):
                     screened.append(size)
                     continue
+                if isinstance(size, Deferred):
+                    deferred.append(size)
+                    continue
                 if size > budget and (candidates or screened):
                     deferred.append(Deferred(contribution.id, "round byte budget used up"))
                     continue
@@ -417,6 +436,8 @@ class RoundRunner:
                 checkpoint.recipe_text.encode("utf-8"),
                 checkpoint.card_text.encode("utf-8"),
             )
+        with watch.phase("publish"):
+            pinned = await self._pin_inputs(Recipe.from_bytes(checkpoint.recipe_text.encode()))
         done = checkpoint.advance(
             Stage.UPLOADED,
             artifact_cid=uploaded.artifact.cid,
@@ -425,14 +446,34 @@ class RoundRunner:
         )
         self.checkpoints.save(done)
         log.info(
-            "model %d: artifact %s, recipe %s, card %s pinned",
+            "model %d: artifact %s, recipe %s, card %s pinned, and %d input(s) of the recipe",
             checkpoint.model,
             uploaded.artifact.cid,
             uploaded.recipe.cid,
             uploaded.card.cid,
+            len(pinned),
         )
         crash_point("after-upload")
         return done
+
+    async def _pin_inputs(self, recipe: Recipe) -> list[str]:
+        """Pin what re-deriving the version needs, so that its history stays verifiable
+        whatever contributors and owners later unpin: the spec, the validation set (unless
+        it is private), the parent's artifact and every data set of the recipe (the data
+        accepted this round; in retrain mode all the lineage's data). The artifact, recipe
+        and card were pinned when they were added."""
+        spec = await self.inputs.spec_at(recipe.spec, f"model {recipe.model} spec")
+        cids = [recipe.spec.cid, *(ref.cid for ref in recipe.data)]
+        if not spec.validation_private:
+            # A private validation set is not in IPFS until it is revealed (pinning it
+            # would ask the network for it): the trainer holds the file.
+            cids.append(recipe.validation.cid)
+        if recipe.parent is not None:
+            cids.append(recipe.parent.artifact_cid)
+        unique = list(dict.fromkeys(cids))
+        for cid in unique:
+            await self.inputs.store.pin(cid)
+        return unique
 
     async def _publish(
         self, model: Model, checkpoint: RoundCheckpoint, watch: Stopwatch

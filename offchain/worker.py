@@ -6,6 +6,16 @@ key holds the Trainer role), and runs a round (:mod:`offchain.rounds`) for each 
 pending contributions. Chain or IPFS outages are logged once when they start and once when
 they end, and retried with exponential backoff; a round interrupted by an outage resumes
 from its checkpoint.
+
+A failure that is not an outage (the trainer's account cannot pay the fee, the pool
+refuses the extrinsic as too big or invalid, the recipe is too big to be found from its
+hash, the spec or validation set is unusable, an unexpected error) would fail the same way
+on every retry: it **stops that model's rounds** with one error line saying why, and the
+other models go on. A stopped model's rounds resume when something that may have fixed it
+happens on chain: its spec changes, it is thawed or its roles change, or the trainer's
+account receives funds (or when the worker restarts). With ``--until-idle`` the worker
+exits once nothing it can still work on is pending, with exit status 1 when a model was
+stopped.
 """
 
 from __future__ import annotations
@@ -23,17 +33,17 @@ from cmu_client.blocks import BlockReader
 from cmu_client.chain import CmuChain
 from cmu_client.errors import (
     ChainConnectionError,
-    ChainError,
     CmuError,
+    ContentTooLargeError,
     IpfsError,
     TransactionRejectedError,
 )
 from cmu_client.ipfs import IpfsStore
 from cmu_client.keys import Signer
 from cmu_client.types import ChainEvent, RoleSet
-from offchain.checkpoint import CheckpointStore
+from offchain.checkpoint import CheckpointStore, Stage
 from offchain.inputs import Inputs
-from offchain.private_sets import PrivateSets
+from offchain.private_sets import PrivateSetMissing, PrivateSets
 from offchain.rounds import Outcome, RoundLimits, RoundResult, RoundRunner
 from offchain.screen import Screener
 from offchain.statelock import StateDirLock
@@ -50,6 +60,47 @@ _MEMBERSHIP_EVENTS = {
     "Cmu.VersionPublished",
     "Nfts.Transferred",
 }
+
+
+#: Events about a model after which its stopped rounds are tried again.
+_RESUMING_EVENTS = {
+    "ModelMetadataSet",  # a new spec
+    "ModelThawed",
+    "RoleGranted",
+    "RoleRevoked",
+    "SlashDestinationSet",
+}
+#: Balances events that credit an account (``who`` / ``to`` / ``account``).
+_CREDIT_EVENTS = {"Transfer", "Deposit", "Endowed", "Minted"}
+
+#: What the transaction pool says when retrying cannot help: chopsticks names the
+#: ``InvalidTransaction`` variant in JSON, a Substrate node spells it out.
+_LASTING_REFUSALS = (
+    '"payment"',
+    '"exhaustsresources"',
+    '"badproof"',
+    '"badsigner"',
+    '"call"',
+    '"mandatory"',
+    '"custom"',
+    "inability to pay",
+    "exhaust the block limits",
+    "bad signature",
+    "call is not expected",
+    "invalid signing address",
+    "custom error",
+)
+
+
+def lasting_refusal(error: TransactionRejectedError) -> bool:
+    """Whether the pool refused for a reason a retry cannot fix (no fee funds, too big,
+    invalid); nonce races and a full pool are worth retrying."""
+    text = f"{error}".lower()
+    return any(marker in text for marker in _LASTING_REFUSALS)
+
+
+def _why(error: CmuError) -> str:
+    return f"{error} ({error.hint})" if error.hint else str(error)
 
 
 @dataclass(frozen=True)
@@ -113,6 +164,10 @@ class Worker:
         self._seen_count: dict[int, int] = {}
         self._last_arrival: dict[int, float] = {}
         self._paused_until: dict[int, float] = {}
+        #: Models whose rounds stopped on a failure that is not an outage, and why.
+        self.halted: dict[int, str] = {}
+        #: Models waiting for a private validation set this trainer lacks (said once).
+        self._waiting_for: dict[int, str] = {}
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -144,7 +199,13 @@ class Worker:
             except IpfsError as down:
                 self._failed("IPFS", down)
             if self._outage is None and self.config.until_idle and not pending:
-                log.info("no pending contributions left; exiting (--until-idle)")
+                if self.halted:
+                    log.error(
+                        "exiting (--until-idle): rounds stopped for model(s) %s",
+                        ", ".join(map(str, sorted(self.halted))),
+                    )
+                else:
+                    log.info("no pending contributions left; exiting (--until-idle)")
                 return
             if self._done():
                 log.info("reached --max-rounds; exiting")
@@ -178,6 +239,8 @@ class Worker:
         for model_id in self._models:
             if self._stop.is_set() or self._done():
                 break
+            if model_id in self.halted:
+                continue
             model = await self._chain(self.chain.model_or_none, model_id)
             if model is None or model.frozen or model.head is None:
                 continue
@@ -203,22 +266,37 @@ class Worker:
     async def _round(self, model_id: int) -> None:
         try:
             result = await self.runner.run(model_id)
-        except ChainError as refused:
-            # A refusal that retrying cannot fix soon (role revoked, model frozen, ...).
-            log.error("model %d: the chain refused the round: %s", model_id, refused)
+        except TransactionRejectedError as refused:
+            if not lasting_refusal(refused):
+                raise  # a nonce race or a full pool: retried with backoff
+            self._halt(model_id, f"the chain refused the transaction: {_why(refused)}")
+            return
+        except ContentTooLargeError as large:
+            self._halt(model_id, _why(large))
+            return
+        except (ChainConnectionError, IpfsError):
+            raise  # outages: retried with backoff, the round resumes from its checkpoint
+        except PrivateSetMissing as missing:
+            # The owner may still hand the file over: the directory is scanned again on
+            # the next try (offchain/private_sets.py), so this is retried, and said once.
+            if self._waiting_for.get(model_id) != str(missing):
+                log.error(
+                    "model %d: %s; trying again every %.0fs",
+                    model_id,
+                    _why(missing),
+                    self.config.backoff_max,
+                )
+                self._waiting_for[model_id] = str(missing)
             self._paused_until[model_id] = time.monotonic() + self.config.backoff_max
             return
-        except (ChainConnectionError, IpfsError, TransactionRejectedError):
-            raise
         except CmuError as failed:
-            log.error(
-                "model %d: round failed: %s%s",
-                model_id,
-                failed,
-                f" ({failed.hint})" if failed.hint else "",
-            )
-            self._paused_until[model_id] = time.monotonic() + self.config.backoff_max
+            self._halt(model_id, _why(failed))
             return
+        except Exception as bug:  # one model's bug must not stop the others
+            log.exception("model %d: unexpected error in the round", model_id)
+            self._halt(model_id, f"unexpected error: {type(bug).__name__}: {bug}")
+            return
+        self._waiting_for.pop(model_id, None)
         self.results.append(result)
         if result.outcome is Outcome.PUBLISHED:
             log.info(
@@ -232,6 +310,25 @@ class Worker:
             self._paused_until[model_id] = time.monotonic() + self.config.backoff_max
         elif result.outcome is Outcome.IDLE and result.deferred:
             self._paused_until[model_id] = time.monotonic() + self.config.backoff_initial * 5
+
+    def _halt(self, model_id: int, why: str) -> None:
+        """Stop the model's rounds (see the module doc) with one error line."""
+        checkpoint = self.runner.checkpoints.load(model_id)
+        if checkpoint is not None and checkpoint.stage < Stage.SUBMITTED:
+            # Nothing reached the chain: the round is planned again when it resumes (with
+            # the spec then in force).
+            self.runner.checkpoints.clear(model_id)
+        self.halted[model_id] = why
+        log.error(
+            "model %d: rounds stopped: %s; they resume when the model's spec, state or roles"
+            " change or the trainer's account is funded, or when the worker restarts",
+            model_id,
+            why,
+        )
+
+    def _resume(self, model_id: int, because: str) -> None:
+        if self.halted.pop(model_id, None) is not None:
+            log.info("model %d: %s; resuming its rounds", model_id, because)
 
     # -- following the chain --------------------------------------------------------
 
@@ -247,6 +344,8 @@ class Worker:
         name = event.qualified_name
         if name in _MEMBERSHIP_EVENTS:
             self._models_stale = True
+        if self.halted:
+            self._maybe_resume(event)
         if event.pallet != "Cmu":
             return
         model = event.attr("model")
@@ -270,6 +369,17 @@ class Worker:
             )
         elif name in ("ContributionWithdrawn", "HeadSet", "ModelFrozen", "ModelThawed"):
             log.info("block #%d: %s %s", block, name, event.attributes)
+
+    def _maybe_resume(self, event: ChainEvent) -> None:
+        if event.pallet == "Cmu" and event.name in _RESUMING_EVENTS:
+            model = event.attr("model")
+            if model is not None:
+                self._resume(int(model), f"{event.name} on chain")
+        elif event.pallet == "Balances" and event.name in _CREDIT_EVENTS:
+            credited = {event.attr(k) for k in ("to", "who", "account")}
+            if self.signer.ss58_address in credited:
+                for model_id in list(self.halted):
+                    self._resume(model_id, f"the trainer's account was credited ({event.name})")
 
     async def _watched_models(self) -> tuple[int, ...]:
         if self.config.models is not None:

@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
@@ -295,7 +297,14 @@ class Soak:
         rest = self.pool.contributions[0]
         size = self.rng.randint(20, 45)
         start = self.rng.randrange(0, rest.rows - size)
-        frame = rest.take(start, start + size)
+        window = rest.take(start, start + size)
+        # New measurements of similar cases: windows of one pool overlap, and the worker
+        # rejects a contribution that repeats known rows as a Duplicate (offchain/
+        # overlap.py), so every value moves by a tiny relative amount (1e-4).
+        jitter = np.random.default_rng(self.rng.getrandbits(32)).normal(
+            1.0, 1e-4, window.features.shape
+        )
+        frame = demo_data.Frame(window.feature_names, window.features * jitter, window.labels)
         if kind == "corrupted":
             return kind, demo_data.corrupt_csv(frame.to_csv())
         if kind == "poisoned":

@@ -113,6 +113,8 @@ async def test_commit_train_rotate_reveal_verify(
             validation_dir=files["private_dir"],
         )  # fmt: skip
         assert (await asyncio.to_thread(chain.model, model)).head == 1
+        # The worker pins the recipe's inputs, but not a private set (not in IPFS).
+        assert not await _in_ipfs(client_ipfs, committed)
         [settled] = history.contributions(chain, model)
         assert settled.status.state is not ContributionState.PENDING
 

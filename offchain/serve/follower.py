@@ -38,7 +38,7 @@ from cmu_client.errors import (
     UsageError,
 )
 from cmu_client.ipfs import IpfsStore
-from cmu_client.predict import load_booster
+from cmu_client.predict import lightgbm_feature_names, load_booster
 from cmu_client.spec import MAX_SPEC_BYTES, ModelSpec, parse_spec
 from cmu_client.types import Model, RoleSet, Version, VersionStatus, Visibility
 
@@ -182,7 +182,7 @@ class HeadFollower:
         )
         booster = await asyncio.to_thread(load_booster, artifact)  # after the hash check
         names = list(booster.feature_name())
-        if names != spec.feature_names:
+        if names != lightgbm_feature_names(spec.feature_names):
             raise ArtifactError(f"v{version.id}: the model's features differ from the spec's")
         return Served(
             self.model, version, spec, choice.spec_hash, booster, time.time(), choice.note
