@@ -43,6 +43,7 @@ import csv
 import io
 import math
 import operator
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -70,6 +71,10 @@ _LINE_WINDOW = 65_536
 _CELL_HINT = "fix the listed cells; missing feature values may be left empty"
 #: The first (and last) four bytes of every Parquet file.
 PARQUET_MAGIC = b"PAR1"
+#: Whether pyarrow parses with its thread pool. Not on two cores or fewer: on the 2-core
+#: build machine, shared with other jobs, one thread read the 100k-row benchmark CSV in
+#: 75-81 ms against 93-108 ms with the pool (docs/benchmarks.md).
+ARROW_THREADS = (os.cpu_count() or 1) > 2
 
 FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
@@ -656,7 +661,7 @@ def _arrow_csv(data: bytes, columns: int, types: dict[int, Any]) -> Any:
     names = [f"c{i}" for i in range(columns)]
     return pcsv.read_csv(
         pa.BufferReader(data),
-        read_options=pcsv.ReadOptions(skip_rows=1, column_names=names, use_threads=True),
+        read_options=pcsv.ReadOptions(skip_rows=1, column_names=names, use_threads=ARROW_THREADS),
         parse_options=pcsv.ParseOptions(
             delimiter=",",
             quote_char=False,
@@ -674,6 +679,17 @@ def _arrow_csv(data: bytes, columns: int, types: dict[int, Any]) -> Any:
             check_utf8=False,  # checked before
         ),
     )
+
+
+def _float_values(column: Any) -> FloatArray:
+    """A float64 column as one writable array (NaN where null), chunks copied once."""
+    out: FloatArray = np.empty(len(column), dtype=np.float64)
+    start = 0
+    for chunk in column.chunks:
+        stop = start + len(chunk)
+        out[start:stop] = chunk.to_numpy(zero_copy_only=False)
+        start = stop
+    return out
 
 
 def _fast_csv(data: bytes, layout: _Layout) -> Dataset | None:
@@ -721,7 +737,7 @@ def _fast_csv(data: bytes, layout: _Layout) -> Dataset | None:
     for k, target in enumerate(targets):
         column, chunked[k] = chunked[k], None
         if pa.types.is_floating(column.type):
-            values = np.asarray(column.to_numpy(), dtype=np.float64)
+            values = _float_values(column)
             missing = (
                 np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
                 if column.null_count
@@ -866,7 +882,7 @@ def _load_parquet(data: bytes, layout: _Layout) -> Dataset:
     for target in targets:
         # One column at a time: the file's bytes, the arrays and one column in memory.
         try:
-            column = file.read(columns=[names[target.column]], use_threads=True).column(0)
+            column = file.read(columns=[names[target.column]], use_threads=ARROW_THREADS).column(0)
         except (pa.ArrowException, OSError) as exc:
             raise unreadable(exc) from None
         kind, type_ = target.kind, column.type
