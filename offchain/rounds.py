@@ -34,6 +34,7 @@ from cmu_client.types import (
     Verdict,
     Version,
 )
+from offchain.card import card_document
 from offchain.checkpoint import CheckpointStore, RoundCheckpoint, Stage
 from offchain.decide import Candidate, Decision, find_duplicates
 from offchain.faults import crash_point, hold_point
@@ -438,6 +439,7 @@ class RoundRunner:
             )
         with watch.phase("publish"):
             pinned = await self._pin_inputs(Recipe.from_bytes(checkpoint.recipe_text.encode()))
+            pinned += await self._pin_judged(checkpoint.model, checkpoint.card_text.encode())
         done = checkpoint.advance(
             Stage.UPLOADED,
             artifact_cid=uploaded.artifact.cid,
@@ -474,6 +476,21 @@ class RoundRunner:
         for cid in unique:
             await self.inputs.store.pin(cid)
         return unique
+
+    async def _pin_judged(self, model_id: int, card_bytes: bytes) -> list[str]:
+        """Pin the data of every contribution the rule trained or evaluated, rejected ones
+        included: `cmu verify` re-judges them, so their data must outlive the
+        contributor's pin. (Data refused by screening is not kept: its verdict is
+        re-checked from the chain and the card, or cannot be re-derived at all.)"""
+        card = card_document(card_bytes)
+        judged = sorted(s.contribution for s in card.settlements if s.evidence is not None)
+        if not judged:
+            return []
+        found = await self._chain(history.read_contributions, self.chain, model_id, judged)
+        cids = list(dict.fromkeys(c.data_cid for c in found.values()))
+        for cid in cids:
+            await self.inputs.store.pin(cid)
+        return cids
 
     async def _publish(
         self, model: Model, checkpoint: RoundCheckpoint, watch: Stopwatch

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from cmu_client import history
@@ -36,7 +36,7 @@ from cmu_client.errors import CmuError, DataError, HashMismatchError
 from cmu_client.ipfs import verify_hash
 from cmu_client.spec import ModelSpec, UpdateMode
 from cmu_client.types import Contribution, ContributionState, RejectionReason, Version
-from offchain import judge
+from offchain import judge, overlap
 from offchain.card import CardDocument, CardError, card_document
 from offchain.decide import Candidate
 from offchain.inputs import Inputs
@@ -69,6 +69,8 @@ class VersionInputs:
     validation: Dataset
     parent_artifact: bytes | None
     artifact: bytes
+    #: The model's initial data (version 0's recipe), for the row-level copy check.
+    initial: tuple[DataRef, ...] = ()
 
 
 async def check_verdicts(
@@ -112,6 +114,9 @@ async def check_verdicts(
     if learned is None:
         return
     _check_data_provenance(recipe, learned, new_refs, report)
+    first = await asyncio.to_thread(chain.version, record.model, 0)
+    root = await inputs.recipe(first.recipe_hash, "version 0 recipe")
+    loaded = replace(loaded, initial=tuple(d for d in root.data if d.contribution is None))
     withdrawn = {
         c.id
         for c in everyone
@@ -279,7 +284,7 @@ async def _rejudge(
             ref = DataRef(contribution.data_cid, contribution.data_hash, data.rows, cid)
             candidates.append(Candidate(ref, data))
             continue
-        problem = await _recheck_screening(inputs, contribution, spec, everyone, notes)
+        problem = await _recheck_screening(inputs, contribution, loaded, everyone, notes)
         if problem:
             wrongful.append(f"#{cid}: {problem}")
     if unfetchable:
@@ -337,10 +342,71 @@ async def _rejudge(
         )
 
 
+async def _recount_rows(
+    inputs: Inputs,
+    contribution: Contribution,
+    loaded: VersionInputs,
+    everyone: Sequence[Contribution],
+    notes: list[str],
+) -> str:
+    """Count again the rows a row-level ``Duplicate`` repeats, against what the worker
+    compared it with: the validation set, the data accepted before this version (initial
+    data and accepted contributions) and this round's lower-id candidates that passed
+    screening."""
+    cid, spec, record = contribution.id, loaded.spec, loaded.record
+    try:
+        data = await inputs.dataset(
+            contribution.data_cid, contribution.data_hash, spec, f"contribution {cid}"
+        )
+    except CmuError as missing:
+        notes.append(f"#{cid} Duplicate: {contribution.data_cid} cannot be loaded ({missing})")
+        return ""
+    sources: list[tuple[str, DataRef]] = [
+        ("data already accepted into the model", ref) for ref in loaded.initial
+    ]
+    for other in everyone:
+        accepted_before = (
+            other.status.state is ContributionState.ACCEPTED
+            and other.settled_in is not None
+            and other.settled_in < record.id
+        )
+        passed_screening = (
+            other.settled_in == record.id
+            and other.id < cid
+            and other.status.reason not in _SCREENING
+        )
+        if accepted_before or passed_screening:
+            what = (
+                "data already accepted into the model"
+                if accepted_before
+                else f"contribution #{other.id} (pending, lower id)"
+            )
+            sources.append((what, DataRef(other.data_cid, other.data_hash, other.rows, other.id)))
+    references = [
+        overlap.Reference(
+            "the validation set", overlap.key_set(overlap.row_keys(loaded.validation))
+        )
+    ]
+    for what, ref in sources:
+        try:
+            rows = await inputs.dataset(ref.cid, ref.sha256, spec, what)
+        except CmuError as missing:
+            notes.append(f"#{cid} Duplicate: {ref.cid} cannot be loaded to compare ({missing})")
+            return ""
+        references.append(overlap.Reference(what, overlap.key_set(overlap.row_keys(rows))))
+    found = overlap.measure(overlap.row_keys(data), references)
+    if found.too_much():
+        return ""
+    return (
+        f"Duplicate, but only {found.overlapping} of {found.rows} rows repeat known rows"
+        f" (at most {overlap.MAX_OVERLAP_SHARE:.0%} may)"
+    )
+
+
 async def _recheck_screening(
     inputs: Inputs,
     contribution: Contribution,
-    spec: ModelSpec,
+    loaded: VersionInputs,
     everyone: Sequence[Contribution],
     notes: list[str],
 ) -> str:
@@ -360,8 +426,7 @@ async def _recheck_screening(
         ]
         if earlier:
             return ""
-        notes.append(f"#{cid} Duplicate by rows (the card says how many): not re-counted")
-        return ""
+        return await _recount_rows(inputs, contribution, loaded, everyone, notes)
     try:
         raw = await inputs.store.get(contribution.data_cid, None, f"contribution {cid}")
     except CmuError as missing:

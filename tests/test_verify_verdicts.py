@@ -54,12 +54,20 @@ async def _model_with_contributions(
     )
     parts = model.slices.contributions
     flipped = parts[2].with_flipped_labels().to_csv()
+    header, *rows = model.slices.validation.to_csv().decode().splitlines()
+    leaked = ("\n".join([header, *reversed(rows)]) + "\n").encode()  # the validation set, reordered
     ids = {
         "bob": (await contribute(chain, store, BOB, model.id, parts[0].to_csv()))[0],
         "charlie": (await contribute(chain, store, CHARLIE, model.id, parts[1].to_csv()))[0],
         "dave": (await contribute(chain, store, DAVE, model.id, flipped))[0],
+        "leak": (await contribute(chain, store, DAVE, model.id, leaked))[0],
     }
     return model, ids
+
+
+def model_rows(part: int) -> list[str]:
+    """The data rows of the story's contribution slice ``part``."""
+    return demo_data.story_slices().contributions[part].to_csv().decode().splitlines()[1:]
 
 
 def _failed(report: VerifyReport) -> dict[str, str]:
@@ -77,11 +85,13 @@ async def test_an_honest_round_verifies_with_its_rejections(
     )
     assert found[ids["dave"]].status.reason is RejectionReason.HARMS_METRIC
     assert found[ids["bob"]].status.state is ContributionState.ACCEPTED
+    assert found[ids["leak"]].status.reason is RejectionReason.DUPLICATE
 
     report = await verify_version(chain, inputs_for(store), model.id, 1)
     assert report.matches, _failed(report)
     checks = {c.name: c.detail for c in report.checks}
-    assert checks["verdicts"].startswith("3 verdict(s) re-derived (3 by training)")
+    # the leaked validation set's Duplicate is re-counted row by row and holds
+    assert checks["verdicts"].startswith("4 verdict(s) re-derived (3 by training)")
     assert {"recipe vs spec", "data provenance", "card settlements", "round"} <= set(checks)
 
 
@@ -95,11 +105,14 @@ class Round:
     validation: Dataset
     parent: ParentState
     candidates: list[Candidate]
+    #: What screening refused (the leaked validation set, as the worker's row check does).
+    screened: list[Decision]
 
     def judge(
         self, candidates: Sequence[Candidate] | None = None, screened: Sequence[Decision] = ()
     ) -> PreparedVersion:
         chosen = self.candidates if candidates is None else candidates
+        screened = [*self.screened, *screened]
         return prepare_update(
             self.model.id,
             self.spec,
@@ -140,10 +153,16 @@ async def _round(chain: CmuChain, store: IpfsStore, model: LiveModel, ids: dict[
         history.read_contributions, chain, model.id, sorted(ids.values())
     )
     candidates = []
+    screened = [
+        Decision.reject(ids["leak"], RejectionReason.DUPLICATE, "rows of the validation set")
+    ]
     for cid, c in sorted(found.items()):
+        if cid == ids["leak"]:
+            continue
         data = await inputs.dataset(c.data_cid, c.data_hash, spec, f"#{cid}")
         candidates.append(Candidate(DataRef(c.data_cid, c.data_hash, data.rows, cid), data))
-    return Round(model, spec, spec_ref, await inputs.validation(spec), parent, candidates)
+    validation = await inputs.validation(spec)
+    return Round(model, spec, spec_ref, validation, parent, candidates, screened)
 
 
 async def _publish(chain: CmuChain, store: IpfsStore, r: Round, prepared: PreparedVersion) -> None:
@@ -193,6 +212,21 @@ async def test_a_wrongful_rejection_is_named(live_chain: CmuChain, live_store: I
     failed = _failed(report)
     assert (
         f"#{ids['bob']}: recorded Reject(HarmsMetric), the rule gives Accept"
+        in (failed["verdicts"])
+    )
+
+
+async def test_a_wrongful_duplicate_is_named(live_chain: CmuChain, live_store: IpfsStore) -> None:
+    def call_bob_a_copy(r: Round, ids: dict[str, int]) -> PreparedVersion:
+        bob = ids["bob"]
+        others = [c for c in r.candidates if c.contribution != bob]
+        lie = Decision.reject(bob, RejectionReason.DUPLICATE, "all rows are copies: trust me")
+        return r.judge(others, [lie])
+
+    report, ids = await _lie_and_verify(live_chain, live_store, call_bob_a_copy)
+    failed = _failed(report)
+    assert (
+        f"#{ids['bob']}: Duplicate, but only 0 of {len(model_rows(0))} rows repeat known rows"
         in (failed["verdicts"])
     )
 

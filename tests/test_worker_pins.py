@@ -1,6 +1,7 @@
 """The worker keeps history verifiable: after a round, everything re-deriving the version
 needs is pinned in its Kubo (``pin ls``), whatever contributors and the owner unpinned,
-and what it rejected is not. Live chain and Kubo."""
+including the data the judging rule refused (``cmu verify`` re-judges it); data refused
+by screening (it does not even parse) is not. Live chain and Kubo."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from fixtures_worker import (
 from cmu_client.chain import CmuChain
 from cmu_client.ipfs import IpfsStore
 from cmu_client.types import ContributionState, RejectionReason
+from offchain import demo_data
 from offchain.cid import raw_cid_from_sha256
 from offchain.recipe import Recipe
 
@@ -72,9 +74,13 @@ async def test_a_round_pins_accepted_data_validation_set_and_what_it_publishes(
     later, _ = await contribute(chain, store, CHARLIE, model.id, unique(parts[1].to_csv()))
     later_cid = (await asyncio.to_thread(chain.contribution, model.id, later)).data_cid
     await store.unpin(later_cid)
-    # A poisoned slice, also unpinned: rejected, so the worker leaves it unpinned.
+    # A poisoned slice, also unpinned: the rule refuses it, and verify re-judges it.
     poisoned, poisoned_cid = await _register_unpinned(
         chain, store, DAVE, model.id, unique(parts[2].with_flipped_labels().to_csv())
+    )
+    # A corrupted file: refused by screening, nothing to re-judge, left unpinned.
+    corrupted, corrupted_cid = await _register_unpinned(
+        chain, store, BOB, model.id, demo_data.corrupt_csv(unique(parts[3].to_csv()))
     )
 
     worker = await run_worker(chain, store, tmp_path, model.id)
@@ -84,6 +90,8 @@ async def test_a_round_pins_accepted_data_validation_set_and_what_it_publishes(
     record = await asyncio.to_thread(chain.contribution, model.id, poisoned)
     assert record.status.state is ContributionState.REJECTED
     assert record.status.reason is RejectionReason.HARMS_METRIC
+    refused = await asyncio.to_thread(chain.contribution, model.id, corrupted)
+    assert refused.status.reason is RejectionReason.INVALID_SCHEMA
     card_cid = worker.results[-1].card_cid
     assert card_cid is not None
     kept = {
@@ -96,7 +104,8 @@ async def test_a_round_pins_accepted_data_validation_set_and_what_it_publishes(
         "the artifact": v1.artifact_cid,
         "the recipe": raw_cid_from_sha256(v1.recipe_hash),
         "the version card": card_cid,
+        "Dave's poisoned data (refused by the rule, re-judged by verify)": poisoned_cid,
     }
     for what, cid in kept.items():
         assert await store.is_pinned(cid), f"{what} ({cid}) is not pinned"
-    assert not await store.is_pinned(poisoned_cid)
+    assert not await store.is_pinned(corrupted_cid)
