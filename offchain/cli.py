@@ -109,6 +109,19 @@ def register(subparsers: Commands) -> None:
         "--validation-dir",
         help="directory holding the private validation sets you were given (found by hash)",
     )
+    dask = run.add_mutually_exclusive_group()
+    dask.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="train with lightgbm.dask on this Dask scheduler (e.g. tcp://10.0.0.5:8786; "
+        "needs cmu[dask]); the recipe records the layout",
+    )
+    dask.add_argument(
+        "--dask-local-workers",
+        metavar="N",
+        type=_COUNT,
+        help="train with lightgbm.dask on a local cluster of N worker processes",
+    )
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(handler=cmd_worker_run)
 
@@ -187,6 +200,8 @@ def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
         until_idle=args.until_idle,
         max_rounds=args.max_rounds,
         validation_dir=Path(args.validation_dir).expanduser() if args.validation_dir else None,
+        dask_scheduler=args.dask_scheduler,
+        dask_local_workers=args.dask_local_workers,
     )
 
     halted: dict[int, str] = {}

@@ -23,6 +23,7 @@ from offchain.timing import Stopwatch
 from offchain.training import (
     derive_artifact,
     feature_importances,
+    layout_for,
     library_versions,
     resolve_params,
     rounds_for,
@@ -80,6 +81,7 @@ def _recipe(
         params=sorted_params(resolve_params(spec)),
         num_boost_round=rounds_for(spec, mode),
         libraries=library_versions(),
+        distributed=layout_for(data),
     )
 
 

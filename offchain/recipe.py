@@ -59,8 +59,22 @@ class DataDocument(msgspec.Struct):
     contribution: int | None
 
 
-class RecipeDocument(msgspec.Struct):
-    """The recipe document as stored (``cmu-recipe/1``); its canonical JSON is hashed."""
+class DistributedDocument(msgspec.Struct):
+    """How a distributed training run split its rows (:mod:`offchain.distributed`)."""
+
+    engine: Name
+    tree_learner: Name
+    workers: int
+    partitions: list[int]
+    libraries: dict[str, str]
+
+
+class RecipeDocument(msgspec.Struct, omit_defaults=True):
+    """The recipe document as stored (``cmu-recipe/1``); its canonical JSON is hashed.
+
+    ``distributed`` is omitted when absent, so a recipe trained on one machine encodes (and
+    hashes) as before it existed.
+    """
 
     format: str
     model: int
@@ -72,6 +86,7 @@ class RecipeDocument(msgspec.Struct):
     params: dict[str, ParamValue]
     num_boost_round: int
     libraries: dict[str, str]
+    distributed: DistributedDocument | None = None
 
 
 class RecipeError(CmuError):
@@ -102,6 +117,27 @@ class ParentRef:
 
 
 @dataclass(frozen=True)
+class Distributed:
+    """A recipe trained on Dask: the engine, its learner, and the row layout (partition
+    ``i``, contiguous in recipe order, on LightGBM rank ``i``)."""
+
+    engine: str
+    tree_learner: str
+    workers: int
+    partitions: tuple[int, ...]
+    libraries: tuple[tuple[str, str], ...]
+
+    def document(self) -> DistributedDocument:
+        return DistributedDocument(
+            self.engine,
+            self.tree_learner,
+            self.workers,
+            list(self.partitions),
+            dict(self.libraries),
+        )
+
+
+@dataclass(frozen=True)
 class Recipe:
     """The complete, content-addressed description of how one artifact was trained."""
 
@@ -114,6 +150,8 @@ class Recipe:
     params: tuple[tuple[str, ParamValue], ...]
     num_boost_round: int
     libraries: tuple[tuple[str, str], ...]
+    #: Set when trained on Dask (``None``: one machine, and the document omits it).
+    distributed: Distributed | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -130,6 +168,16 @@ class Recipe:
             raise RecipeError(f"a {self.mode!r} recipe needs at least one data set")
         if self.num_boost_round < 0:
             raise RecipeError("num_boost_round must not be negative")
+        layout = self.distributed
+        if layout is not None:
+            if layout.workers < 1 or len(layout.partitions) != layout.workers:
+                raise RecipeError("a distributed recipe needs one partition per worker")
+            if any(rows < 1 for rows in layout.partitions):
+                raise RecipeError("a distributed recipe's partitions must not be empty")
+            if sum(layout.partitions) != self.total_rows:
+                raise RecipeError(
+                    f"the partitions hold {sum(layout.partitions)} rows, the data {self.total_rows}"
+                )
 
     @property
     def param_dict(self) -> dict[str, ParamValue]:
@@ -158,6 +206,7 @@ class Recipe:
             params=dict(self.params),
             num_boost_round=self.num_boost_round,
             libraries=dict(self.libraries),
+            distributed=None if self.distributed is None else self.distributed.document(),
         )
 
     def to_json_obj(self) -> dict[str, Any]:
@@ -209,6 +258,15 @@ class Recipe:
             params=sorted_params(doc.params),
             num_boost_round=doc.num_boost_round,
             libraries=tuple(sorted(doc.libraries.items())),
+            distributed=None
+            if doc.distributed is None
+            else Distributed(
+                doc.distributed.engine,
+                doc.distributed.tree_learner,
+                doc.distributed.workers,
+                tuple(doc.distributed.partitions),
+                tuple(sorted(doc.distributed.libraries.items())),
+            ),
         )
 
     @classmethod

@@ -5,6 +5,9 @@ format, ``deterministic=True``, ``force_row_wise=True``, a fixed ``seed`` and ``
 float64 inputs and the same LightGBM version. The model text ends with a ``parameters:``
 block that records these, so the whole text is hashed. The worker and ``cmu verify`` both
 call :func:`derive_artifact`; nothing else trains.
+
+A recipe with a ``distributed`` entry is trained with ``lightgbm.dask`` on the layout it
+records (:mod:`offchain.distributed`), with the same parameters.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from cmu_client.errors import CmuError
 from cmu_client.lgbm_params import ParamValue
 from cmu_client.predict import load_booster
 from cmu_client.spec import ModelSpec, Task
-from offchain.recipe import Mode, Recipe
+from offchain import distributed
+from offchain.recipe import DataRef, Distributed, Mode, Recipe
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -125,16 +129,37 @@ def check_reproducible(params: Mapping[str, object]) -> None:
         raise TrainingError("seed must be fixed to an integer")
 
 
+def layout_for(data: Sequence[DataRef]) -> Distributed | None:
+    """The ``distributed`` entry of a recipe training on ``data`` in this context: the
+    active Dask trainer's layout (:func:`offchain.distributed.using`), or ``None`` (also
+    when there are fewer rows than Dask workers: such data trains on one machine)."""
+    trainer = distributed.active()
+    rows = sum(ref.rows for ref in data)
+    if trainer is None or rows < len(trainer.workers()):
+        return None
+    layout = trainer.layout(rows)
+    return Distributed(
+        layout.engine, layout.tree_learner, layout.workers, layout.partitions, layout.libraries
+    )
+
+
 def train(
     params: Mapping[str, ParamValue],
     num_boost_round: int,
     data: TrainingInput,
     init_model: bytes | None = None,
+    layout: Distributed | None = None,
+    trainer: distributed.DaskTrainer | None = None,
 ) -> bytes:
-    """Train ``num_boost_round`` trees on ``data`` (on top of ``init_model``) -> model text."""
+    """Train ``num_boost_round`` trees on ``data`` (on top of ``init_model``) -> model text.
+
+    With ``layout``, on Dask: ``trainer``, or the active one in this context.
+    """
     check_reproducible(params)
     if data.rows == 0:
         raise TrainingError("no rows to train on")
+    if layout is not None:
+        return _train_distributed(params, num_boost_round, data, init_model, layout, trainer)
     dataset = lgb.Dataset(
         data.data.features,
         label=data.labels,
@@ -157,13 +182,54 @@ def train(
     return model_bytes(booster)
 
 
+def _train_distributed(
+    params: Mapping[str, ParamValue],
+    num_boost_round: int,
+    data: TrainingInput,
+    init_model: bytes | None,
+    layout: Distributed,
+    trainer: distributed.DaskTrainer | None,
+) -> bytes:
+    trainer = trainer or distributed.active()
+    if trainer is None:
+        raise TrainingError(
+            f"the recipe was trained on Dask ({layout.workers} workers) and no Dask"
+            " cluster is set up here"
+        )
+    try:
+        text = trainer.train(
+            params,
+            num_boost_round,
+            data.data.features,
+            data.labels,
+            list(data.data.feature_names),
+            list(data.categorical),
+            distributed.Layout(
+                layout.workers,
+                layout.partitions,
+                layout.libraries,
+                layout.engine,
+                layout.tree_learner,
+            ),
+            None if init_model is None else load_booster(init_model),
+        )
+    except distributed.DistributedError as failed:
+        raise TrainingError(failed.message, failed.hint) from None
+    return text.encode("utf-8")
+
+
 def derive_artifact(
-    recipe: Recipe, spec: ModelSpec, parent_artifact: bytes | None, data: Sequence[Dataset]
+    recipe: Recipe,
+    spec: ModelSpec,
+    parent_artifact: bytes | None,
+    data: Sequence[Dataset],
+    trainer: distributed.DaskTrainer | None = None,
 ) -> bytes:
     """The artifact a recipe describes, from the parent's bytes and the recipe's data sets.
 
     ``data`` holds one parsed data set per ``recipe.data`` entry, in the same order;
     ``spec`` is the spec document the recipe names (it says which columns are categorical).
+    A distributed recipe trains on ``trainer`` (default: the active one).
     """
     if len(data) != len(recipe.data):
         raise TrainingError(f"recipe lists {len(recipe.data)} data sets, got {len(data)}")
@@ -178,9 +244,21 @@ def derive_artifact(
         if parent_artifact is None:
             raise TrainingError("a 'continue' recipe needs the parent artifact")
         return train(
-            recipe.param_dict, recipe.num_boost_round, combine(data, spec), parent_artifact
+            recipe.param_dict,
+            recipe.num_boost_round,
+            combine(data, spec),
+            parent_artifact,
+            recipe.distributed,
+            trainer,
         )
-    return train(recipe.param_dict, recipe.num_boost_round, combine(data, spec))
+    return train(
+        recipe.param_dict,
+        recipe.num_boost_round,
+        combine(data, spec),
+        None,
+        recipe.distributed,
+        trainer,
+    )
 
 
 def model_bytes(booster: lgb.Booster) -> bytes:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from cmu_client import history
 from cmu_client.chain import CmuChain
+from cmu_client.dataset import Dataset
 from cmu_client.documents import canonical_json
 from cmu_client.errors import (
     CmuError,
@@ -31,7 +32,9 @@ from cmu_client.errors import (
 )
 from cmu_client.ipfs import IpfsStore, StoredObject
 from cmu_client.keys import Signer
+from cmu_client.spec import ModelSpec
 from cmu_client.types import AttestationOutcome, ContributionState, ExtrinsicResult, Version
+from offchain import distributed
 from offchain.evaluate import evaluate
 from offchain.inputs import Inputs
 from offchain.private_sets import PrivateSetMissing
@@ -154,9 +157,39 @@ async def verify_version(chain: CmuChain, inputs: Inputs, model: int, version: i
         parent_artifact = await inputs.artifact(parent)
     data = await inputs.learned(recipe.data, spec)
     report.check("inputs", True, f"{len(data)} data set(s), {recipe.total_rows} rows, hashes ok")
+    # A distributed recipe is re-derived (and its round re-run) on a LocalCluster of the
+    # recorded worker count.
+    trainer = None
+    if recipe.distributed is not None:
+        workers = recipe.distributed.workers
+        trainer = await asyncio.to_thread(distributed.DaskTrainer.local, workers)
+    try:
+        with distributed.using(trainer):
+            await _rederive(
+                recipe, record, spec, validation, parent_artifact, data, report, inputs, chain
+            )
+    finally:
+        if trainer is not None:
+            await asyncio.to_thread(trainer.close)
+    return report
+
+
+async def _rederive(
+    recipe: Recipe,
+    record: Version,
+    spec: ModelSpec,
+    validation: Dataset,
+    parent_artifact: bytes | None,
+    data: Sequence[Dataset],
+    report: VerifyReport,
+    inputs: Inputs,
+    chain: CmuChain,
+) -> None:
     derived = await asyncio.to_thread(derive_artifact, recipe, spec, parent_artifact, data)
     report.derived_sha256 = hashlib.sha256(derived).hexdigest()
     same = report.derived_sha256 == report.onchain_sha256
+    if recipe.distributed is not None:
+        _check_distributed(recipe, same, report)
     report.check(
         "artifact",
         same,
@@ -187,7 +220,29 @@ async def verify_version(chain: CmuChain, inputs: Inputs, model: int, version: i
             report.differences.append(f"the artifact in IPFS does not match the chain: {tampered}")
         else:
             report.differences.extend(diff_artifacts(derived, published))
-    return report
+
+
+def _check_distributed(recipe: Recipe, same: bool, report: VerifyReport) -> None:
+    layout = recipe.distributed
+    assert layout is not None
+    where = (
+        f"{layout.engine} ({layout.tree_learner} parallel) on a LocalCluster of"
+        f" {layout.workers} workers, partitions {list(layout.partitions)}"
+    )
+    if same:
+        report.check("distributed training", True, f"re-derived bit for bit with {where}")
+        return
+    local = dict(distributed.dask_versions())
+    versions = ", ".join(
+        f"{name} {dict(layout.libraries).get(name)} recorded, {local.get(name)} here"
+        for name in ("dask", "distributed")
+    )
+    report.check(
+        "distributed training",
+        False,
+        f"distributed training: not bit-for-bit reproducible (re-derived with {where};"
+        f" {versions}; see the differences)",
+    )
 
 
 async def _check_lineage(

@@ -41,6 +41,7 @@ from cmu_client.errors import (
 from cmu_client.ipfs import IpfsStore
 from cmu_client.keys import Signer
 from cmu_client.types import ChainEvent, RoleSet
+from offchain import distributed
 from offchain.checkpoint import CheckpointStore, Stage
 from offchain.inputs import Inputs
 from offchain.private_sets import PrivateSetMissing, PrivateSets
@@ -125,6 +126,10 @@ class WorkerConfig:
     max_rounds: int | None = None
     #: Where the private validation sets this trainer was given are (found by sha2-256).
     validation_dir: Path | None = None
+    #: Train on this Dask scheduler with ``lightgbm.dask`` (docs/worker.md, "Training on
+    #: Dask"); ``dask_local_workers``: on a LocalCluster of that many processes instead.
+    dask_scheduler: str | None = None
+    dask_local_workers: int | None = None
 
 
 @dataclass
@@ -183,7 +188,23 @@ class Worker:
         """Serve until stopped; refuses to start while another worker holds the state
         directory (:class:`offchain.statelock.StateDirLockedError`)."""
         with StateDirLock(self.config.state_dir, self.signer.ss58_address):
-            await self._serve()
+            trainer = await asyncio.to_thread(self._dask_trainer)
+            try:
+                with distributed.using(trainer):
+                    await self._serve()
+            finally:
+                if trainer is not None:
+                    await asyncio.to_thread(trainer.close)
+
+    def _dask_trainer(self) -> distributed.DaskTrainer | None:
+        if self.config.dask_scheduler is not None:
+            trainer = distributed.DaskTrainer.connect(self.config.dask_scheduler)
+        elif self.config.dask_local_workers is not None:
+            trainer = distributed.DaskTrainer.local(self.config.dask_local_workers)
+        else:
+            return None
+        log.info("training on Dask with %s: workers %s", distributed.ENGINE, trainer.workers())
+        return trainer
 
     async def _serve(self) -> None:
         log.info(

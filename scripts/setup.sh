@@ -4,6 +4,7 @@
 #            and build tools
 #   sysroot: a wasm32v1-none sysroot built from those std sources (no rustup target here)
 #   python:  the Python venv at ~/.cache/cmu/venv with cmu_client/offchain installed editable
+#            (extras dev and dask: the tests train on a Dask LocalCluster)
 #   node:    chopsticks and @polkadot/api, pinned by package-lock.json
 #   kubo:    Kubo, built from the Go module proxy (scripts/build-kubo.sh)
 # Usage: scripts/setup.sh [STEP ...]     (default: every step; --no-kubo skips kubo)
@@ -72,7 +73,7 @@ step_python() {
   req_hash="$(sha256sum "$CMU_ROOT/pyproject.toml" | cut -c1-16)"
   if [ "$(cat "$CMU_VENV/.cmu-stamp" 2>/dev/null)" != "$req_hash:$CMU_ROOT" ]; then
     log "pip: installing the project and its dependencies (log: $CMU_BUILD_LOGS/pip.log)"
-    { "$CMU_VENV/bin/pip" install -q --upgrade pip && "$CMU_VENV/bin/pip" install -q -e "$CMU_ROOT[dev]"; } \
+    { "$CMU_VENV/bin/pip" install -q --upgrade pip && "$CMU_VENV/bin/pip" install -q -e "$CMU_ROOT[dev,dask]"; } \
       >>"$CMU_BUILD_LOGS/pip.log" 2>&1 || die "pip install failed; see $CMU_BUILD_LOGS/pip.log"
     echo "$req_hash:$CMU_ROOT" > "$CMU_VENV/.cmu-stamp"
   fi
