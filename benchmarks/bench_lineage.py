@@ -14,22 +14,31 @@ reads the lineage head -> genesis three ways, each decoding the same records:
   Blake2_128Concat, Twox64Concat written out) and values decoded one by one, as
   ``history`` did before; kept to show what substrate-interface's key building costs;
 - runtime API: ``history.lineage_via_api`` (``CmuApi.lineage``, 1,000 per call).
+
+``--delays 0,10,50`` then measures the network effect instead of projecting it: the client
+connects through a TCP proxy on loopback (in this process) that holds every chunk for
+half the added round trip in each direction (latency only, no bandwidth limit, order
+kept), and the baseline, paged and runtime-API reads run again at each added round trip.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlparse
 
 import xxhash
 from scalecodec.base import ScaleBytes
 
 from cmu_client import calls, decode, history
 from cmu_client.chain import CmuChain
+from cmu_client.config import ChainSettings
 from cmu_client.keys import keypair_from_uri
 from cmu_client.types import Version
 
@@ -172,12 +181,132 @@ def timed(
     return best, requests, result
 
 
+class DelayProxy:
+    """A TCP relay on 127.0.0.1 that adds ``rtt`` seconds to every round trip: each chunk
+    is forwarded ``rtt / 2`` after it arrived, in order, in both directions."""
+
+    def __init__(self, target: tuple[str, int], rtt: float) -> None:
+        self.target, self.half = target, rtt / 2
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> DelayProxy:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    async def _start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+
+    async def _shutdown(self) -> None:
+        """Close every connection; the relays then end on their own."""
+        if self._server is not None:
+            self._server.close()
+        for writer in self._writers:
+            writer.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        self._writers |= {writer, up_writer}
+        try:
+            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        finally:
+            writer.close()
+            up_writer.close()
+
+    async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        async def forward() -> None:
+            while True:
+                due, data = await queue.get()
+                if not data:
+                    break
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                dst.write(data)
+                await dst.drain()
+
+        sender = asyncio.create_task(forward())
+        try:
+            while data := await src.read(65536):
+                queue.put_nowait((loop.time() + self.half, data))
+        except (ConnectionError, OSError):
+            pass
+        queue.put_nowait((0.0, b""))
+        try:
+            await sender
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            sender.cancel()
+            dst.close()
+
+
+def reads_through(chain: CmuChain, model: int) -> list[tuple[str, Callable[[], list[Version]]]]:
+    return [
+        ("one request per version", lambda: one_request_per_version(chain, model)),
+        ("paged (history.lineage)", lambda: list(history.lineage(chain, model).versions)),
+        (
+            "runtime API (CmuApi.lineage)",
+            lambda: list(history.lineage_via_api(chain, model).versions),
+        ),
+    ]
+
+
+def measure_delays(args: argparse.Namespace, model: int, expected: list[Version]) -> None:
+    url = urlparse(ChainSettings.from_env(args.rpc).url)
+    target = (url.hostname or "127.0.0.1", int(url.port or 9944))
+    rows = []
+    for ms in args.delays:
+        with DelayProxy(target, ms / 1000) as proxy:
+            chain = CmuChain.connect(f"ws://127.0.0.1:{proxy.port}")
+            chain.value_type("Versions")
+            counter = RequestCounter(chain)
+            repeat = args.repeat if ms == 0 else 1
+            print(f"added round trip {ms} ms (best of {repeat}):")
+            results = [
+                timed(label, action, repeat, counter)
+                for label, action in reads_through(chain, model)
+            ]
+            assert all(got == expected for _, _, got in results)
+            chain.close()
+        base, paged, api = (r[0] for r in results)
+        rows.append((ms, base, paged, api))
+        print(f"  speed-up: paged {base / paged:.1f}x, runtime API {base / api:.1f}x", flush=True)
+    print("\nmeasured through the delaying proxy:")
+    print("  added RTT   one by one      paged            runtime API")
+    for ms, base, paged, api in rows:
+        print(
+            f"  {ms:5d} ms  {base:9.2f} s  {paged:7.2f} s ({base / paged:5.1f}x)"
+            f"  {api:7.2f} s ({base / api:5.1f}x)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", type=int, default=1000)
     parser.add_argument("--model", type=int, help="reuse a model built by an earlier run")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rpc", default=None)
+    parser.add_argument(
+        "--delays",
+        type=lambda text: [int(x) for x in text.split(",")],
+        help="added round trips in ms, measured through a delaying proxy (e.g. 0,10,50)",
+    )
     args = parser.parse_args()
 
     chain = CmuChain.connect(args.rpc)
@@ -227,6 +356,9 @@ def main() -> None:
             f"{api + api_requests * rtt:.2f} s ({slow / (api + api_requests * rtt):.0f}x)"
         )
     chain.close()
+    if args.delays:
+        print()
+        measure_delays(args, model, expected)
 
 
 if __name__ == "__main__":
