@@ -108,11 +108,14 @@ async def check_verdicts(
     everyone = await asyncio.to_thread(history.contributions, chain, record.model)
     settled = {c.id: c for c in everyone if c.settled_in == record.id}
     accepted_ids = {c for c, v in settled.items() if v.status.state is ContributionState.ACCEPTED}
-    skipped = _withdrawn_but_used(recipe, everyone)
-    new_refs = [d for d in recipe.data if d.contribution in accepted_ids | skipped]
     learned = await _learned_before(chain, inputs, record, loaded.spec, report)
     if learned is None:
         return
+    # Withdrawn while this round ran (v2 skipped the settlement): only data new in this
+    # version counts, not data the parent had learned from (in retrain mode the recipe
+    # lists that too, and it may have been skipped in an earlier version).
+    skipped = _withdrawn_but_used(recipe, everyone, exclude=learned)
+    new_refs = [d for d in recipe.data if d.contribution in accepted_ids | skipped]
     _check_data_provenance(recipe, learned, new_refs, report)
     first = await asyncio.to_thread(chain.version, record.model, 0)
     root = await inputs.recipe(first.recipe_hash, "version 0 recipe")
@@ -160,14 +163,17 @@ def _check_recipe_against_spec(recipe: Recipe, spec: ModelSpec, report: Checks) 
     )
 
 
-def _withdrawn_but_used(recipe: Recipe, everyone: Sequence[Contribution]) -> set[int]:
-    """Contributions in the recipe that were withdrawn before the version landed (v2
-    skips their settlement, so the chain does not list them as accepted)."""
+def _withdrawn_but_used(
+    recipe: Recipe, everyone: Sequence[Contribution], exclude: Sequence[DataRef] = ()
+) -> set[int]:
+    """Contributions in the recipe (other than ``exclude``) that were withdrawn before the
+    version landed (v2 skips their settlement, so the chain does not list them)."""
     by_id = {c.id: c for c in everyone}
     return {
         d.contribution
         for d in recipe.data
         if d.contribution is not None
+        and d not in exclude
         and d.contribution in by_id
         and by_id[d.contribution].status.state is ContributionState.WITHDRAWN
         and by_id[d.contribution].settled_in is None

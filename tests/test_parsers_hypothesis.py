@@ -245,7 +245,8 @@ def _check_spec_outcome(raw: Any) -> None:
     assert isinstance(spec, ModelSpec)
     # Whatever was accepted has a canonical form that parses back to the same spec.
     assert parse_spec(spec.to_bytes()) == spec
-    assert math.isfinite(spec.acceptance.tolerance) and spec.acceptance.tolerance >= 0
+    tolerance = spec.acceptance.tolerance  # None: auto
+    assert tolerance is None or (math.isfinite(tolerance) and tolerance >= 0)
 
 
 @RUNS

@@ -318,14 +318,19 @@ async def test_reject_without_a_version_skips_withdrawn_and_retire(
     assert refused.value.name == "ModelRetired"
 
 
+@pytest.mark.parametrize("mode", ["continue", "retrain"])
 async def test_worker_publishes_when_a_contribution_is_withdrawn_mid_round(
-    v2: CmuChain, live_store: IpfsStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    v2: CmuChain,
+    live_store: IpfsStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
 ) -> None:
     """The worker holds before submitting; a contributor withdraws meanwhile. pallet-cmu v2
     skips that settlement (the first pallet failed the version), the worker reports it, and
     `cmu verify` still confirms the version although the recipe names the withdrawn data."""
     chain, store = v2, live_store
-    model = await create_live_model(chain, store, tolerance=0.05)
+    model = await create_live_model(chain, store, update_mode=mode, tolerance=0.05)
     parts = model.slices.contributions
     bob, _ = await contribute(chain, store, BOB, model.id, parts[0].to_csv())
     charlie, _ = await contribute(chain, store, CHARLIE, model.id, parts[1].to_csv())
@@ -359,4 +364,13 @@ async def test_worker_publishes_when_a_contribution_is_withdrawn_mid_round(
     report = await verify_version(chain, inputs_for(store), model.id, 1)
     assert report.matches, report.checks
     contributions = next(c for c in report.checks if c.name == "contributions")
-    assert "withdrawn before the version landed" in contributions.detail
+    if mode == "continue":  # (a retrain recipe lists more than the version's own data)
+        assert "withdrawn before the version landed" in contributions.detail
+
+    # The next version. In retrain mode its recipe lists Charlie's data again, as data the
+    # parent learned from: verify must not take it for a candidate of that round.
+    monkeypatch.delenv("CMU_WORKER_HOLD_AT")
+    await contribute(chain, store, CHARLIE, model.id, parts[2].to_csv())
+    await run_worker(chain, store, tmp_path / "state2", model.id)
+    later = await verify_version(chain, inputs_for(store), model.id, 2)
+    assert later.matches, [c for c in later.checks if not c.ok]
