@@ -1,25 +1,49 @@
 //! Weights for pallet-cmu.
 //!
-//! Hand estimates, NOT output of `frame-omni-bencher` (the bencher was not built: a
-//! benchmarking build does not fit this project's 2-core build machine). Reads and writes are
-//! counted from the code. Proof sizes are the sums of the storage items each call reads, key
-//! plus `MaxEncodedLen` of the value with the CMU runtime's bounds (MaxCidLen 128, MaxMetrics
-//! 16, MaxMetricKeyLen 32, MaxSettlementsPerVersion 64, 32-byte accounts, u128 balances):
-//! Models 52 + 268 = 320 B, Versions 64 + 1,305 = 1,369 B, Contributions 64 + 245 = 309 B,
-//! Roles (a Grant) 100 + 33 = 133 B, PendingPerAccount 100 + 4 = 104 B, Attestations
-//! 112 + 151 = 263 B, ContributorStats 80 + 56 = 136 B, ModelCollection and NextModelId
-//! 36 B each; pallet-nfts' item (owner, approvals, deposit) ~893 B and a mint 4,326 B as in
-//! pallet-nfts' own weights; a hold (Balances Holds + System Account) ~300 B; an NFT
-//! attribute ~500 B. The runtime test `weights_cover_the_max_encoded_len_of_what_they_read`
-//! checks these proof sizes against the records' `MaxEncodedLen`. Compute (ref_time) is
-//! estimated from similar polkadot-sdk pallets.
+//! Measured by `frame-omni-bencher` (frame-benchmarking-cli 64.0.0) running the
+//! frame-benchmarking v2 benchmarks of `benchmarking.rs` in the CMU runtime's wasm
+//! (`--features runtime-benchmarks`); regenerate with `scripts/bench-weights.sh`, which builds
+//! the bencher and the wasm and renders this file through `pallet/weight-template.hbs`.
 //!
-//! The frame-benchmarking v2 benchmarks in `benchmarking.rs` are the source to regenerate this
-//! file on a benchmarking machine:
-//! `frame-omni-bencher v1 benchmark pallet --runtime <wasm> --pallet pallet_cmu --extrinsic '*'
-//! --output pallet/src/weights.rs`. `publish_version` is linear in the number of settled
-//! contributions `s` and constant in the length of the version history.
+//! DATE: 2026-11-30, STEPS: `50`, REPEAT: `20`, LOW RANGE:
+//! `[]`, HIGH RANGE: `[]`
+//! WORST CASE MAP SIZE: `1000000`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! WASM-EXECUTION: `Compiled`, DB CACHE: `1024`
+//!
+//! Proof sizes are the bencher's estimates: for every storage item a call reads, the key plus
+//! the value's `MaxEncodedLen` (the runtime test `weights_cover_the_max_encoded_len_of_what_they_read`
+//! checks them against the records). Reads and writes are charged at the runtime's
+//! `DbWeight`. A component named `h` (the length of a model's history before
+//! `publish_version`) is not an argument of the weight function: the measured time does not
+//! grow with it (docs/pallet.md), so its fitted slope is charged at h's benchmarked maximum,
+//! the history length at which the `s` sweep was measured.
 
+// Executed command:
+// /root/.cache/cmu/bencher/bin/frame-omni-bencher
+// v1
+// benchmark
+// pallet
+// --json-file
+// /root/.cache/cmu/logs/bench-weights-20261130-170320-7981.json
+// --runtime
+// /root/.cache/cmu/target-bench-wasm/debug/wbuild/cmu-runtime/cmu_runtime.compact.compressed.wasm
+// --genesis-builder-preset
+// development
+// --pallet
+// pallet_cmu
+// --extrinsic
+// *
+// --steps
+// 50
+// --repeat
+// 20
+// --template
+// /work/main/pallet/weight-template.hbs
+// --output
+// /work/main/pallet/src/weights.rs
+
+#![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
 #![allow(unused_imports)]
 #![allow(missing_docs)]
@@ -42,134 +66,403 @@ pub trait WeightInfo {
 	fn thaw_model() -> Weight;
 	fn submit_contribution() -> Weight;
 	fn withdraw_contribution() -> Weight;
-	fn publish_version(s: u32) -> Weight;
+	fn publish_version(s: u32, ) -> Weight;
 	fn set_head() -> Weight;
 	fn deprecate_version() -> Weight;
 	fn revoke_version() -> Weight;
 	fn retire_model() -> Weight;
-	fn reject_contributions(s: u32) -> Weight;
+	fn reject_contributions(s: u32, ) -> Weight;
 	fn attest_version() -> Weight;
 }
 
 /// Weights for pallet-cmu using the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Proof: ModelCollection, NextModelId, Models (36+36+320), the pallet-nfts mint (4,326, as pallet-nfts'
-	/// own `mint`), the spec attribute (~500) and the hold (~300). Id probes are added in the call.
+	/// Storage: `Cmu::ModelCollection` (r:1 w:1)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::NextCollectionId` (r:1 w:1)
+	/// Proof: `Nfts::NextCollectionId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Collection` (r:1 w:1)
+	/// Proof: `Nfts::Collection` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::NextModelId` (r:1 w:1)
+	/// Proof: `Cmu::NextModelId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:1)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::ItemConfigOf` (r:1 w:1)
+	/// Proof: `Nfts::ItemConfigOf` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Attribute` (r:1 w:1)
+	/// Proof: `Nfts::Attribute` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::CollectionRoleOf` (r:0 w:1)
+	/// Proof: `Nfts::CollectionRoleOf` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::CollectionConfigOf` (r:0 w:1)
+	/// Proof: `Nfts::CollectionConfigOf` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Account` (r:0 w:1)
+	/// Proof: `Nfts::Account` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::CollectionAccount` (r:0 w:1)
+	/// Proof: `Nfts::CollectionAccount` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	fn create_model() -> Weight {
-		Weight::from_parts(95_000_000, 5_600)
+		// Proof Size summary in bytes:
+		//  Measured:  `115`
+		//  Estimated: `4326`
+		// Minimum execution time: 82_853_000 picoseconds.
+		Weight::from_parts(87_580_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the spec attribute and collection (~600).
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Collection` (r:1 w:1)
+	/// Proof: `Nfts::Collection` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Attribute` (r:1 w:1)
+	/// Proof: `Nfts::Attribute` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
 	fn set_model_metadata() -> Weight {
-		Weight::from_parts(30_000_000, 2_000)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `976`
+		//  Estimated: `4326`
+		// Minimum execution time: 31_647_000 picoseconds.
+		Weight::from_parts(33_470_000, 4326)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the caller's Grant (133).
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:1 w:0)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn set_access_policy() -> Weight {
-		Weight::from_parts(27_000_000, 1_500)
+		// Proof Size summary in bytes:
+		//  Measured:  `800`
+		//  Estimated: `4326`
+		// Minimum execution time: 18_277_000 picoseconds.
+		Weight::from_parts(19_299_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893).
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
 	fn set_slash_destination() -> Weight {
-		Weight::from_parts(27_000_000, 1_300)
+		// Proof Size summary in bytes:
+		//  Measured:  `675`
+		//  Estimated: `4326`
+		// Minimum execution time: 15_003_000 picoseconds.
+		Weight::from_parts(16_054_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), two Grants (2 x 133).
+	/// Storage: `Cmu::Models` (r:1 w:0)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:2 w:1)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn grant_role() -> Weight {
-		Weight::from_parts(30_000_000, 1_600)
+		// Proof Size summary in bytes:
+		//  Measured:  `800`
+		//  Estimated: `6142`
+		// Minimum execution time: 20_931_000 picoseconds.
+		Weight::from_parts(22_043_000, 6142)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Proof: As `grant_role`.
+	/// Storage: `Cmu::Models` (r:1 w:0)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:2 w:1)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	fn revoke_role() -> Weight {
-		Weight::from_parts(30_000_000, 1_600)
+		// Proof Size summary in bytes:
+		//  Measured:  `893`
+		//  Estimated: `6142`
+		// Minimum execution time: 22_233_000 picoseconds.
+		Weight::from_parts(23_696_000, 6142)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the caller's Grant (133), the
-	/// transfer-lock attribute and collection (~700).
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:1 w:0)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Attribute` (r:1 w:1)
+	/// Proof: `Nfts::Attribute` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Collection` (r:1 w:1)
+	/// Proof: `Nfts::Collection` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	fn freeze_model() -> Weight {
-		Weight::from_parts(40_000_000, 2_200)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `982`
+		//  Estimated: `4326`
+		// Minimum execution time: 36_564_000 picoseconds.
+		Weight::from_parts(39_188_000, 4326)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Proof: As `freeze_model`.
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:1 w:0)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Attribute` (r:1 w:1)
+	/// Proof: `Nfts::Attribute` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Collection` (r:1 w:1)
+	/// Proof: `Nfts::Collection` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	fn thaw_model() -> Weight {
-		Weight::from_parts(40_000_000, 2_200)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `996`
+		//  Estimated: `4326`
+		// Minimum execution time: 30_245_000 picoseconds.
+		Weight::from_parts(31_948_000, 4326)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the caller's Grant (133),
-	/// PendingPerAccount (104), the hold and account (~300).
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:1 w:0)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::PendingPerAccount` (r:1 w:1)
+	/// Proof: `Cmu::PendingPerAccount` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Contributions` (r:0 w:1)
+	/// Proof: `Cmu::Contributions` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::PendingContributions` (r:0 w:1)
+	/// Proof: `Cmu::PendingContributions` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn submit_contribution() -> Weight {
-		Weight::from_parts(60_000_000, 1_900)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `1007`
+		//  Estimated: `4326`
+		// Minimum execution time: 57_486_000 picoseconds.
+		Weight::from_parts(61_512_000, 4326)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
-	/// Proof: Models (320), Contributions (309), PendingPerAccount (104), the contributor's and
-	/// (last withdrawal from a retired model) the depositor's hold and account (~600).
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Contributions` (r:1 w:1)
+	/// Proof: `Cmu::Contributions` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::PendingPerAccount` (r:1 w:1)
+	/// Proof: `Cmu::PendingPerAccount` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::PendingContributions` (r:0 w:1)
+	/// Proof: `Cmu::PendingContributions` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn withdraw_contribution() -> Weight {
-		Weight::from_parts(65_000_000, 1_400)
+		// Proof Size summary in bytes:
+		//  Measured:  `1153`
+		//  Estimated: `6196`
+		// Minimum execution time: 77_726_000 picoseconds.
+		Weight::from_parts(81_542_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
-	/// Proof: Base: Models (320), ModelCollection (36), the NFT item (893), the trainer's Grant (133), the
-	/// version hold (~300), two head attributes and the collection (~1,100). Per settlement:
-	/// Contributions (309), PendingPerAccount (104), ContributorStats (136), the contributor's
-	/// hold and account (~300), the receiving account (128).
-	fn publish_version(s: u32) -> Weight {
-		Weight::from_parts(80_000_000, 2_900)
-			.saturating_add(Weight::from_parts(50_000_000, 1_000).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(s.into())))
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:1 w:0)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Contributions` (r:64 w:64)
+	/// Proof: `Cmu::Contributions` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::PendingPerAccount` (r:64 w:64)
+	/// Proof: `Cmu::PendingPerAccount` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ContributorStats` (r:64 w:64)
+	/// Proof: `Cmu::ContributorStats` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:66 w:66)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:65 w:65)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Collection` (r:1 w:1)
+	/// Proof: `Nfts::Collection` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Attribute` (r:2 w:2)
+	/// Proof: `Nfts::Attribute` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Versions` (r:0 w:1)
+	/// Proof: `Cmu::Versions` (`max_values`: None, `max_size`: Some(1337), added: 3812, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::PendingContributions` (r:0 w:64)
+	/// Proof: `Cmu::PendingContributions` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// The range of component `s` is `[0, 64]`.
+	/// The range of component `h` is `[1, 200]`.
+	fn publish_version(s: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1528 + s * (472 ±0)`
+		//  Estimated: `6898 + s * (2752 ±0)`
+		// Minimum execution time: 104_125_000 picoseconds.
+		Weight::from_parts(72_706_046, 6898)
+			// Standard Error: 66_435
+			.saturating_add(Weight::from_parts(50_973_730, 0).saturating_mul(s.into()))
+			// Standard Error: 21_511 (h, charged at h = 200)
+			.saturating_add(Weight::from_parts(234_117, 0).saturating_mul(200_u64))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2752).saturating_mul(s.into()))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the caller's Grant (133),
-	/// Versions (1,369), two head attributes and the collection (~1,100).
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:1 w:0)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Versions` (r:1 w:0)
+	/// Proof: `Cmu::Versions` (`max_values`: None, `max_size`: Some(1337), added: 3812, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Collection` (r:1 w:1)
+	/// Proof: `Nfts::Collection` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Attribute` (r:2 w:2)
+	/// Proof: `Nfts::Attribute` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
 	fn set_head() -> Weight {
-		Weight::from_parts(35_000_000, 3_900)
+		// Proof Size summary in bytes:
+		//  Measured:  `2352`
+		//  Estimated: `6898`
+		// Minimum execution time: 55_583_000 picoseconds.
+		Weight::from_parts(58_598_000, 6898)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the caller's Grant (133),
-	/// Versions (1,369).
+	/// Storage: `Cmu::Models` (r:1 w:0)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:1 w:0)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Versions` (r:1 w:1)
+	/// Proof: `Cmu::Versions` (`max_values`: None, `max_size`: Some(1337), added: 3812, mode: `MaxEncodedLen`)
 	fn deprecate_version() -> Weight {
-		Weight::from_parts(30_000_000, 2_800)
+		// Proof Size summary in bytes:
+		//  Measured:  `1943`
+		//  Estimated: `4802`
+		// Minimum execution time: 23_325_000 picoseconds.
+		Weight::from_parts(25_118_000, 4802)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), Versions (1,369).
+	/// Storage: `Cmu::Models` (r:1 w:0)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Versions` (r:1 w:1)
+	/// Proof: `Cmu::Versions` (`max_values`: None, `max_size`: Some(1337), added: 3812, mode: `MaxEncodedLen`)
 	fn revoke_version() -> Weight {
-		Weight::from_parts(30_000_000, 2_700)
+		// Proof Size summary in bytes:
+		//  Measured:  `1818`
+		//  Estimated: `4802`
+		// Minimum execution time: 20_029_000 picoseconds.
+		Weight::from_parts(21_412_000, 4802)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the depositor's hold and account
-	/// (~300).
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn retire_model() -> Weight {
-		Weight::from_parts(40_000_000, 1_600)
+		// Proof Size summary in bytes:
+		//  Measured:  `890`
+		//  Estimated: `4326`
+		// Minimum execution time: 43_825_000 picoseconds.
+		Weight::from_parts(46_519_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Proof: Base: Models (320), ModelCollection (36), the NFT item (893), the trainer's Grant (133).
-	/// Per rejection: as a settlement of `publish_version`.
-	fn reject_contributions(s: u32) -> Weight {
-		Weight::from_parts(30_000_000, 1_400)
-			.saturating_add(Weight::from_parts(50_000_000, 1_000).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(s.into())))
+	/// Storage: `Cmu::Models` (r:1 w:1)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:1 w:0)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Contributions` (r:64 w:64)
+	/// Proof: `Cmu::Contributions` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::PendingPerAccount` (r:64 w:64)
+	/// Proof: `Cmu::PendingPerAccount` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ContributorStats` (r:64 w:64)
+	/// Proof: `Cmu::ContributorStats` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:65 w:65)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:64 w:64)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::PendingContributions` (r:0 w:64)
+	/// Proof: `Cmu::PendingContributions` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// The range of component `s` is `[0, 64]`.
+	fn reject_contributions(s: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1018 + s * (472 ±0)`
+		//  Estimated: `4326 + s * (2752 ±0)`
+		// Minimum execution time: 16_485_000 picoseconds.
+		Weight::from_parts(21_507_640, 4326)
+			// Standard Error: 29_271
+			.saturating_add(Weight::from_parts(50_124_722, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2752).saturating_mul(s.into()))
 	}
-	/// Proof: Models (320), Versions (1,369), Attestations (263), the attester's hold and account (~300).
+	/// Storage: `Cmu::Models` (r:1 w:0)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Versions` (r:1 w:1)
+	/// Proof: `Cmu::Versions` (`max_values`: None, `max_size`: Some(1337), added: 3812, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Attestations` (r:1 w:1)
+	/// Proof: `Cmu::Attestations` (`max_values`: None, `max_size`: Some(231), added: 2706, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn attest_version() -> Weight {
-		Weight::from_parts(50_000_000, 2_300)
+		// Proof Size summary in bytes:
+		//  Measured:  `1643`
+		//  Estimated: `4802`
+		// Minimum execution time: 55_312_000 picoseconds.
+		Weight::from_parts(59_258_000, 4802)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -177,122 +470,97 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// For tests: RocksDB weights.
 impl WeightInfo for () {
-	/// Proof: ModelCollection, NextModelId, Models (36+36+320), the pallet-nfts mint (4,326, as pallet-nfts'
-	/// own `mint`), the spec attribute (~500) and the hold (~300). Id probes are added in the call.
 	fn create_model() -> Weight {
-		Weight::from_parts(95_000_000, 5_600)
+		Weight::from_parts(87_580_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(10_u64))
+			.saturating_add(RocksDbWeight::get().writes(14_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the spec attribute and collection (~600).
 	fn set_model_metadata() -> Weight {
-		Weight::from_parts(30_000_000, 2_000)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(33_470_000, 4326)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the caller's Grant (133).
 	fn set_access_policy() -> Weight {
-		Weight::from_parts(27_000_000, 1_500)
+		Weight::from_parts(19_299_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893).
 	fn set_slash_destination() -> Weight {
-		Weight::from_parts(27_000_000, 1_300)
+		Weight::from_parts(16_054_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), two Grants (2 x 133).
 	fn grant_role() -> Weight {
-		Weight::from_parts(30_000_000, 1_600)
+		Weight::from_parts(22_043_000, 6142)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// Proof: As `grant_role`.
 	fn revoke_role() -> Weight {
-		Weight::from_parts(30_000_000, 1_600)
+		Weight::from_parts(23_696_000, 6142)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the caller's Grant (133), the
-	/// transfer-lock attribute and collection (~700).
 	fn freeze_model() -> Weight {
-		Weight::from_parts(40_000_000, 2_200)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
+		Weight::from_parts(39_188_000, 4326)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
-	/// Proof: As `freeze_model`.
 	fn thaw_model() -> Weight {
-		Weight::from_parts(40_000_000, 2_200)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
+		Weight::from_parts(31_948_000, 4326)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the caller's Grant (133),
-	/// PendingPerAccount (104), the hold and account (~300).
 	fn submit_contribution() -> Weight {
-		Weight::from_parts(60_000_000, 1_900)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(61_512_000, 4326)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
-	/// Proof: Models (320), Contributions (309), PendingPerAccount (104), the contributor's and
-	/// (last withdrawal from a retired model) the depositor's hold and account (~600).
 	fn withdraw_contribution() -> Weight {
-		Weight::from_parts(65_000_000, 1_400)
+		Weight::from_parts(81_542_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
-	/// Proof: Base: Models (320), ModelCollection (36), the NFT item (893), the trainer's Grant (133), the
-	/// version hold (~300), two head attributes and the collection (~1,100). Per settlement:
-	/// Contributions (309), PendingPerAccount (104), ContributorStats (136), the contributor's
-	/// hold and account (~300), the receiving account (128).
-	fn publish_version(s: u32) -> Weight {
-		Weight::from_parts(80_000_000, 2_900)
-			.saturating_add(Weight::from_parts(50_000_000, 1_000).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(s.into())))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(s.into())))
+	fn publish_version(s: u32, ) -> Weight {
+		Weight::from_parts(72_706_046, 6898)
+			.saturating_add(Weight::from_parts(50_973_730, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(234_117, 0).saturating_mul(200_u64))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(s.into())))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
+			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2752).saturating_mul(s.into()))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the caller's Grant (133),
-	/// Versions (1,369), two head attributes and the collection (~1,100).
 	fn set_head() -> Weight {
-		Weight::from_parts(35_000_000, 3_900)
+		Weight::from_parts(58_598_000, 6898)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the caller's Grant (133),
-	/// Versions (1,369).
 	fn deprecate_version() -> Weight {
-		Weight::from_parts(30_000_000, 2_800)
+		Weight::from_parts(25_118_000, 4802)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), Versions (1,369).
 	fn revoke_version() -> Weight {
-		Weight::from_parts(30_000_000, 2_700)
+		Weight::from_parts(21_412_000, 4802)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// Proof: Models (320), ModelCollection (36), the NFT item (893), the depositor's hold and account
-	/// (~300).
 	fn retire_model() -> Weight {
-		Weight::from_parts(40_000_000, 1_600)
+		Weight::from_parts(46_519_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
-	/// Proof: Base: Models (320), ModelCollection (36), the NFT item (893), the trainer's Grant (133).
-	/// Per rejection: as a settlement of `publish_version`.
-	fn reject_contributions(s: u32) -> Weight {
-		Weight::from_parts(30_000_000, 1_400)
-			.saturating_add(Weight::from_parts(50_000_000, 1_000).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(s.into())))
-			.saturating_add(RocksDbWeight::get().writes((7_u64).saturating_mul(s.into())))
+	fn reject_contributions(s: u32, ) -> Weight {
+		Weight::from_parts(21_507_640, 4326)
+			.saturating_add(Weight::from_parts(50_124_722, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(s.into())))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2752).saturating_mul(s.into()))
 	}
-	/// Proof: Models (320), Versions (1,369), Attestations (263), the attester's hold and account (~300).
 	fn attest_version() -> Weight {
-		Weight::from_parts(50_000_000, 2_300)
+		Weight::from_parts(59_258_000, 4802)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
