@@ -223,7 +223,7 @@ fn the_cmu_api_reports_roles_and_pending_contributions() {
 	});
 }
 
-/// The hand-estimated proof sizes in pallet-cmu's `weights.rs` cover at least the storage items
+/// The proof sizes in pallet-cmu's `weights.rs` (frame-omni-bencher output) cover at least the storage items
 /// of pallet-cmu each call reads: key plus `MaxEncodedLen` of the value, with this runtime's
 /// bounds. (Items of other pallets are added as allowances in `weights.rs`.)
 #[test]
