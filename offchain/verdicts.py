@@ -97,10 +97,13 @@ async def check_verdicts(
         report.check("card", False, "the card's recipe is not the version's recipe")
         return
     if card.decision.rule != judge.RULE:
+        # A card is the trainer's own document: one that names no rule must not let its
+        # verdicts pass unchecked, whatever format it claims.
         report.check(
             "verdicts",
-            True,
-            f"not re-derived: judged before {judge.RULE} (card records no rule settings)",
+            False,
+            f"cannot be re-derived: the card names no judging rule ({judge.RULE} expected,"
+            f" card says {card.decision.rule!r})",
         )
         return
     _check_rule_settings(card, report)
@@ -420,8 +423,13 @@ async def _recheck_screening(
     reason = contribution.status.reason
     cid = contribution.id
     if reason is RejectionReason.UNREACHABLE:
-        notes.append(f"#{cid} Unreachable depends on the network at the time: not judged")
-        return ""
+        # Whether the data was reachable then cannot be re-derived; whether it is now can.
+        try:
+            await inputs.store.get(contribution.data_cid, contribution.data_hash, f"#{cid}")
+        except CmuError:
+            notes.append(f"#{cid} Unreachable: its data cannot be fetched now either")
+            return ""
+        return "Unreachable, but its data can be fetched and hashes to the registered hash"
     if reason is RejectionReason.DUPLICATE:
         earlier = [
             c.id

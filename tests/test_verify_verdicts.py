@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from fixtures_worker import (
 from cmu_client import history
 from cmu_client.chain import CmuChain
 from cmu_client.dataset import Dataset
+from cmu_client.documents import canonical_json
 from cmu_client.ipfs import IpfsStore
 from cmu_client.spec import ContentRef, ModelSpec
 from cmu_client.types import ContributionState, RejectionReason
@@ -165,11 +167,18 @@ async def _round(chain: CmuChain, store: IpfsStore, model: LiveModel, ids: dict[
     return Round(model, spec, spec_ref, validation, parent, candidates, screened)
 
 
-async def _publish(chain: CmuChain, store: IpfsStore, r: Round, prepared: PreparedVersion) -> None:
-    """Publish ``prepared`` as v1 with its card, signed by a Trainer."""
-    card = build_card(prepared, r.spec.acceptance)
+async def _publish(
+    chain: CmuChain, store: IpfsStore, r: Round, prepared: PreparedVersion, drop_rule: bool
+) -> None:
+    """Publish ``prepared`` as v1 with its card, signed by a Trainer; ``drop_rule`` takes
+    the judging rule's name and settings out of the card."""
+    card = build_card(prepared, r.spec.acceptance).to_bytes()
+    if drop_rule:
+        doc = json.loads(card)
+        doc["decision"] = {"metric": doc["decision"]["metric"], "tolerance": None}
+        card = canonical_json(doc)
     uploaded = await upload_documents(
-        store, prepared.artifact, prepared.recipe.canonical_bytes(), card.to_bytes()
+        store, prepared.artifact, prepared.recipe.canonical_bytes(), card
     )
     await asyncio.to_thread(
         chain.publish_version,
@@ -189,10 +198,11 @@ async def _lie_and_verify(
     chain: CmuChain,
     store: IpfsStore,
     lie: Callable[[Round, dict[str, int]], PreparedVersion],
+    drop_rule: bool = False,
 ) -> tuple[VerifyReport, dict[str, int]]:
     model, ids = await _model_with_contributions(chain, store)
     r = await _round(chain, store, model, ids)
-    await _publish(chain, store, r, await asyncio.to_thread(lie, r, ids))
+    await _publish(chain, store, r, await asyncio.to_thread(lie, r, ids), drop_rule)
     report = await verify_version(chain, inputs_for(store), model.id, 1)
     assert report.derived_sha256 == report.onchain_sha256  # the artifact alone checks out
     assert not report.matches
@@ -229,6 +239,34 @@ async def test_a_wrongful_duplicate_is_named(live_chain: CmuChain, live_store: I
         f"#{ids['bob']}: Duplicate, but only 0 of {len(model_rows(0))} rows repeat known rows"
         in (failed["verdicts"])
     )
+
+
+async def test_a_wrongful_unreachable_is_named(live_chain: CmuChain, live_store: IpfsStore) -> None:
+    def call_bob_unreachable(r: Round, ids: dict[str, int]) -> PreparedVersion:
+        bob = ids["bob"]
+        others = [c for c in r.candidates if c.contribution != bob]
+        lie = Decision.reject(bob, RejectionReason.UNREACHABLE, "timed out: trust me")
+        return r.judge(others, [lie])
+
+    report, ids = await _lie_and_verify(live_chain, live_store, call_bob_unreachable)
+    assert (
+        f"#{ids['bob']}: Unreachable, but its data can be fetched" in (_failed(report)["verdicts"])
+    )
+
+
+async def test_a_card_without_the_rule_does_not_pass_unchecked(
+    live_chain: CmuChain, live_store: IpfsStore
+) -> None:
+    """A trainer cannot dodge the verdict checks by leaving the rule out of its card."""
+
+    def hide_the_rule(r: Round, ids: dict[str, int]) -> PreparedVersion:
+        bob = ids["bob"]
+        others = [c for c in r.candidates if c.contribution != bob]
+        lie = Decision.reject(bob, RejectionReason.HARMS_METRIC, "worse: trust me")
+        return r.judge(others, [lie])
+
+    report, _ = await _lie_and_verify(live_chain, live_store, hide_the_rule, drop_rule=True)
+    assert "the card names no judging rule" in _failed(report)["verdicts"]
 
 
 async def test_data_no_contribution_registered_is_named(
