@@ -2,6 +2,11 @@
 # Builds the CMU runtime wasm from source and the raw dev chain spec that runs it.
 #   ~/.cache/cmu/runtime/cmu_runtime.compact.compressed.wasm   the runtime
 #   ~/.cache/cmu/runtime/cmu-dev-raw.json                      raw spec, `development` preset
+#   ~/.cache/cmu/runtime/cmu_runtime_upgrade.compact.compressed.wasm
+#       the same runtime as spec_version + 1 (feature `upgrade-test`), for the runtime
+#       upgrade test; built in its own target dir (~/.cache/cmu/target-upgrade-wasm) so the
+#       two never overwrite each other's wasm (cold: as long as the first build; then warm)
+# `scripts/build-runtime.sh main` skips the upgrade runtime (the demo does not need it).
 # Idempotent: installs the Debian toolchain and the wasm sysroot if missing, then lets cargo
 # decide what to rebuild (cold: see README for times; warm without changes: seconds).
 # Cold builds take long on 2 cores: run it with a log, e.g.
@@ -34,3 +39,21 @@ fi
   --out "$CMU_CHAIN_SPEC"
 log "chain spec: $CMU_CHAIN_SPEC"
 log "runtime build took $((SECONDS - start)) s"
+
+[ "${1:-all}" = "main" ] && exit 0
+
+# Only the wasm is needed: `cargo check` runs the build script (the nested wasm build) but
+# only checks the native side. The wasm builder forwards `upgrade-test` to the wasm.
+start=$SECONDS
+upgrade_target="${CMU_UPGRADE_TARGET:-$CMU_CACHE/target-upgrade-wasm}"
+log "building the upgrade-test runtime (spec_version + 1) in $upgrade_target"
+CARGO_TARGET_DIR="$upgrade_target" cargo check --locked -p cmu-runtime --features upgrade-test
+upgrade_built="$upgrade_target/debug/wbuild/cmu-runtime/cmu_runtime.compact.compressed.wasm"
+[ -s "$upgrade_built" ] || die "cargo finished but $upgrade_built is missing"
+cmp -s "$upgrade_built" "$CMU_RUNTIME_WASM" && die "the upgrade runtime is identical to the main one"
+if ! cmp -s "$upgrade_built" "$CMU_RUNTIME_UPGRADE_WASM"; then
+  cp "$upgrade_built" "$CMU_RUNTIME_UPGRADE_WASM.tmp"
+  mv "$CMU_RUNTIME_UPGRADE_WASM.tmp" "$CMU_RUNTIME_UPGRADE_WASM"
+  log "upgrade runtime updated: $CMU_RUNTIME_UPGRADE_WASM"
+fi
+log "upgrade runtime build took $((SECONDS - start)) s"

@@ -18,6 +18,8 @@ IPFS_GATEWAY_PORT="${CMU_IPFS_GATEWAY_PORT:-8080}"
 CMU_RUNTIME_DIR="${CMU_RUNTIME_DIR:-$CMU_CACHE/runtime}"
 CMU_RUNTIME_WASM="$CMU_RUNTIME_DIR/cmu_runtime.compact.compressed.wasm"
 CMU_CHAIN_SPEC="$CMU_RUNTIME_DIR/cmu-dev-raw.json"
+# The same runtime as spec_version + 1: what tests/test_runtime_upgrade.py installs.
+CMU_RUNTIME_UPGRADE_WASM="$CMU_RUNTIME_DIR/cmu_runtime_upgrade.compact.compressed.wasm"
 CMU_NODE_MODULES="$CMU_CACHE/node_modules"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CMU_CACHE/target}"
 export GOMODCACHE="$CMU_CACHE/go/mod" GOCACHE="$CMU_CACHE/go/build" GOTOOLCHAIN=local

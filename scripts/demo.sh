@@ -14,7 +14,7 @@ bash scripts/setup.sh
 if [ ! -s "$CMU_CHAIN_SPEC" ]; then
   log "first run: building the runtime wasm from source (cold: see README; log: $CMU_BUILD_LOGS/build-runtime.log)"
 fi
-bash scripts/build-runtime.sh > "$CMU_BUILD_LOGS/build-runtime.log" 2>&1 \
+bash scripts/build-runtime.sh main > "$CMU_BUILD_LOGS/build-runtime.log" 2>&1 \
   || die "the runtime build failed; see $CMU_BUILD_LOGS/build-runtime.log"
 bash scripts/chain.sh start
 bash scripts/ipfs.sh start

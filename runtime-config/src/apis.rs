@@ -1,31 +1,33 @@
 //! Runtime APIs: what nodes, chopsticks, py-substrate-interface and polkadot.js call.
 
 use crate::{
-	genesis, AccountId, Balance, Block, Cmu, Executive, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, System, TransactionPayment, VERSION,
+	genesis, AccountId, AuraId, Balance, Block, Cmu, ConsensusHook, Executive, InherentDataExt,
+	Nonce, ParachainInfo, ParachainSystem, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, BLOCK_PROCESSING_VELOCITY, SLOT_DURATION, VERSION,
 };
 use alloc::vec::Vec;
-#[cfg(feature = "runtime-benchmarks")]
-use polkadot_sdk::{frame_benchmarking, frame_system_benchmarking};
 use polkadot_sdk::{
+	cumulus_primitives_aura, cumulus_primitives_core,
 	frame_support::{
 		self,
 		genesis_builder_helper::{build_state, get_preset},
 		view_functions::{ViewFunctionDispatchError, ViewFunctionId},
 		weights::Weight,
 	},
-	frame_system_rpc_runtime_api, pallet_transaction_payment,
-	pallet_transaction_payment_rpc_runtime_api, sp_api, sp_block_builder,
-	sp_core::OpaqueMetadata,
+	frame_system_rpc_runtime_api, pallet_aura, pallet_transaction_payment,
+	pallet_transaction_payment_rpc_runtime_api, sp_api, sp_block_builder, sp_consensus_aura,
+	sp_core::{crypto::KeyTypeId, OpaqueMetadata},
 	sp_genesis_builder, sp_inherents, sp_offchain,
 	sp_runtime::{
 		traits::Block as BlockT,
 		transaction_validity::{TransactionSource, TransactionValidity},
 		ApplyExtrinsicResult, ExtrinsicInclusionMode,
 	},
-	sp_transaction_pool,
+	sp_session, sp_transaction_pool,
 	sp_version::RuntimeVersion,
 };
+#[cfg(feature = "runtime-benchmarks")]
+use polkadot_sdk::{frame_benchmarking, frame_system_benchmarking};
 
 // The pallets whose benchmarks the `Benchmark` runtime API runs (`frame-omni-bencher v1
 // benchmark pallet --pallet <name>`): the benchmark name, then the type that implements it.
@@ -117,6 +119,74 @@ sp_api::impl_runtime_apis! {
 			block_hash: <Block as BlockT>::Hash,
 		) -> TransactionValidity {
 			Executive::validate_transaction(source, tx, block_hash)
+		}
+	}
+
+	impl sp_consensus_aura::AuraApi<Block, AuraId> for Runtime {
+		fn slot_duration() -> sp_consensus_aura::SlotDuration {
+			sp_consensus_aura::SlotDuration::from_millis(SLOT_DURATION)
+		}
+
+		fn authorities() -> Vec<AuraId> {
+			pallet_aura::Authorities::<Runtime>::get().into_inner()
+		}
+	}
+
+	impl cumulus_primitives_aura::AuraUnincludedSegmentApi<Block> for Runtime {
+		fn can_build_upon(
+			included_hash: <Block as BlockT>::Hash,
+			slot: cumulus_primitives_aura::Slot,
+		) -> bool {
+			ConsensusHook::can_build_upon(included_hash, slot)
+		}
+	}
+
+	impl sp_session::SessionKeys<Block> for Runtime {
+		fn generate_session_keys(
+			owner: Vec<u8>,
+			seed: Option<Vec<u8>>,
+		) -> sp_session::OpaqueGeneratedSessionKeys {
+			SessionKeys::generate(&owner, seed).into()
+		}
+
+		fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>> {
+			SessionKeys::decode_into_raw_public_keys(&encoded)
+		}
+	}
+
+	impl cumulus_primitives_core::CollectCollationInfo<Block> for Runtime {
+		fn collect_collation_info(
+			header: &<Block as BlockT>::Header,
+		) -> cumulus_primitives_core::CollationInfo {
+			ParachainSystem::collect_collation_info(header)
+		}
+	}
+
+	impl cumulus_primitives_core::GetParachainInfo<Block> for Runtime {
+		fn parachain_id() -> cumulus_primitives_core::ParaId {
+			ParachainInfo::parachain_id()
+		}
+	}
+
+	impl cumulus_primitives_core::RelayParentOffsetApi<Block> for Runtime {
+		fn relay_parent_offset() -> u32 {
+			0
+		}
+
+		fn max_claim_queue_offset() -> u8 {
+			ParachainSystem::max_claim_queue_offset()
+		}
+	}
+
+	impl cumulus_primitives_core::TargetBlockRate<Block> for Runtime {
+		fn target_block_rate() -> u32 {
+			BLOCK_PROCESSING_VELOCITY
+		}
+	}
+
+	impl cumulus_primitives_core::SchedulingV3EnabledApi<Block> for Runtime {
+		fn scheduling_v3_enabled() -> bool {
+			false
 		}
 	}
 

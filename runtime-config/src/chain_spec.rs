@@ -1,6 +1,7 @@
 //! Raw chain specs built natively from a genesis preset: the genesis storage of the preset
 //! plus `:code` (the runtime wasm), in the JSON layout of Substrate's chain spec
-//! (`genesis.raw.top`, `genesis.raw.childrenDefault`) that nodes and chopsticks read.
+//! (`genesis.raw.top`, `genesis.raw.childrenDefault`) that nodes and chopsticks read, with
+//! the parachain extensions a Cumulus node reads (`relay_chain`, `para_id`).
 
 use crate::{genesis, RuntimeGenesisConfig, SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL};
 use polkadot_sdk::{
@@ -21,6 +22,8 @@ pub struct ChainSpecParams {
 	pub chain_type: String,
 	/// A preset of [`genesis::PRESET_NAMES`].
 	pub preset: String,
+	/// The relay chain's chain spec id, e.g. "rococo-local", "paseo", "polkadot".
+	pub relay_chain: String,
 }
 
 impl Default for ChainSpecParams {
@@ -30,6 +33,7 @@ impl Default for ChainSpecParams {
 			id: "cmu_dev".into(),
 			chain_type: "Development".into(),
 			preset: genesis::DEVELOPMENT_PRESET.into(),
+			relay_chain: "rococo-local".into(),
 		}
 	}
 }
@@ -123,8 +127,10 @@ pub fn raw_genesis(preset: &str, wasm: &[u8]) -> Result<Value, ChainSpecError> {
 	Ok(json!({ "top": top, "childrenDefault": children }))
 }
 
-/// A complete raw chain spec for `params` running `wasm`.
+/// A complete raw chain spec for `params` running `wasm`. `para_id` is the preset's own
+/// (`ParachainInfo`), so the spec and the genesis state cannot disagree.
 pub fn raw_chain_spec(params: &ChainSpecParams, wasm: &[u8]) -> Result<Value, ChainSpecError> {
+	let para_id: u32 = genesis_config(&params.preset)?.parachain_info.parachain_id.into();
 	Ok(json!({
 		"name": params.name,
 		"id": params.id,
@@ -138,6 +144,8 @@ pub fn raw_chain_spec(params: &ChainSpecParams, wasm: &[u8]) -> Result<Value, Ch
 			"tokenSymbol": TOKEN_SYMBOL,
 		},
 		"codeSubstitutes": {},
+		"relay_chain": params.relay_chain,
+		"para_id": para_id,
 		"genesis": { "raw": raw_genesis(&params.preset, wasm)? },
 	}))
 }

@@ -1,17 +1,23 @@
 //! Configuration of every pallet in the runtime.
 
 use crate::{
-	AccountId, Balance, Balances, Block, Nonce, OriginCaller, PalletInfo, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Signature,
-	System, MILLI_UNIT, SS58_PREFIX, UNIT, VERSION,
+	AccountId, Aura, AuraId, Balance, Balances, Block, CollatorSelection, ConsensusHook, Nonce,
+	OriginCaller, PalletInfo, ParachainInfo, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session, SessionKeys,
+	Signature, System, MILLI_UNIT, SLOT_DURATION, SS58_PREFIX, UNIT, VERSION,
 };
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use polkadot_sdk::{
+	cumulus_pallet_aura_ext, cumulus_pallet_parachain_system,
+	cumulus_primitives_core::relay_chain::MAX_POV_SIZE,
 	frame_support::{
 		derive_impl,
 		dispatch::DispatchClass,
 		parameter_types,
-		traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+		traits::{
+			AsEnsureOriginWithArg, ConstBool, ConstU128, ConstU32, ConstU64, ConstU8,
+			VariantCountOf,
+		},
 		weights::{
 			constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 			ConstantMultiplier, IdentityFee, Weight,
@@ -19,12 +25,13 @@ use polkadot_sdk::{
 		PalletId,
 	},
 	frame_system::{self, limits, EnsureNever, EnsureRoot},
-	pallet_balances, pallet_nfts, pallet_sudo, pallet_timestamp, pallet_transaction_payment,
-	pallet_utility,
+	pallet_aura, pallet_authorship, pallet_balances, pallet_collator_selection, pallet_nfts,
+	pallet_session, pallet_sudo, pallet_timestamp, pallet_transaction_payment, pallet_utility,
 	sp_runtime::{
 		traits::{One, Verify},
 		Perbill,
 	},
+	staging_parachain_info as parachain_info,
 };
 
 /// Share of a block that normal (non-operational) transactions may fill.
@@ -35,9 +42,10 @@ const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 const DAYS: u32 = 24 * 60 * 60 / 6;
 
 parameter_types! {
-	/// Two seconds of computation and 5 MiB per block.
+	/// Two seconds of computation (what a relay-chain validator grants one parachain block)
+	/// and a proof no larger than the relay chain accepts; 5 MiB per block.
 	pub RuntimeBlockWeights: limits::BlockWeights = limits::BlockWeights::with_sensible_defaults(
-		Weight::from_parts(2 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
+		Weight::from_parts(2 * WEIGHT_REF_TIME_PER_SECOND, MAX_POV_SIZE as u64),
 		NORMAL_DISPATCH_RATIO,
 	);
 	pub RuntimeBlockLength: limits::BlockLength = limits::BlockLength::builder()
@@ -50,8 +58,10 @@ parameter_types! {
 	pub const SS58Prefix: u16 = SS58_PREFIX;
 }
 
-#[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
+#[derive_impl(frame_system::config_preludes::ParaChainDefaultConfig)]
 impl frame_system::Config for Runtime {
+	// A new runtime is scheduled through the relay chain, which must accept it first.
+	type OnSetCode = cumulus_pallet_parachain_system::ParachainSetCode<Self>;
 	type Block = Block;
 	type Nonce = Nonce;
 	type AccountId = AccountId;
@@ -70,9 +80,10 @@ impl frame_system::Config for Runtime {
 
 impl pallet_timestamp::Config for Runtime {
 	type Moment = u64;
-	type OnTimestampSet = ();
-	// The dev chain advances time by a fixed step per block; any positive step is valid.
-	type MinimumPeriod = ConstU64<1>;
+	// Aura checks that the timestamp falls in the slot of the block's seal.
+	type OnTimestampSet = Aura;
+	// Aura decides when blocks may be made; async backing builds several per slot.
+	type MinimumPeriod = ConstU64<0>;
 	type WeightInfo = pallet_timestamp::weights::SubstrateWeight<Runtime>;
 }
 
@@ -200,4 +211,97 @@ impl pallet_cmu::Config for Runtime {
 	// One account fills at most an eighth of a model's pending slots.
 	type MaxPendingPerAccount = ConstU32<32>;
 	type WeightInfo = pallet_cmu::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Weight reserved in each block for messages from the relay chain (none are handled yet).
+	pub ReservedDmpWeight: Weight = RuntimeBlockWeights::get().max_block.saturating_div(4);
+	/// Weight reserved in each block for messages from other parachains (none are handled yet).
+	pub ReservedXcmpWeight: Weight = RuntimeBlockWeights::get().max_block.saturating_div(4);
+}
+
+impl cumulus_pallet_parachain_system::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type OnSystemEvent = ();
+	type SelfParaId = ParachainInfo;
+	// CMU sends and receives no XCM: these are parachain-system's required ends, closed.
+	type OutboundXcmpMessageSource = ();
+	type DmpQueue = ();
+	type ReservedDmpWeight = ReservedDmpWeight;
+	type XcmpMessageHandler = ();
+	type ReservedXcmpWeight = ReservedXcmpWeight;
+	type CheckAssociatedRelayNumber =
+		cumulus_pallet_parachain_system::RelayNumberMonotonicallyIncreases;
+	type ConsensusHook = ConsensusHook;
+	type WeightInfo = cumulus_pallet_parachain_system::weights::SubstrateWeight<Runtime>;
+	// Build on the newest relay block.
+	type RelayParentOffset = ConstU32<0>;
+	// V3 candidate scheduling is not enabled on relay chains yet.
+	type SchedulingSignatureVerifier = ();
+}
+
+impl parachain_info::Config for Runtime {}
+
+impl cumulus_pallet_aura_ext::Config for Runtime {}
+
+impl pallet_aura::Config for Runtime {
+	type AuthorityId = AuraId;
+	type DisabledValidators = ();
+	type MaxAuthorities = ConstU32<100>;
+	// With async backing a collator may build more than one block in a slot.
+	type AllowMultipleBlocksPerSlot = ConstBool<true>;
+	type SlotDuration = ConstU64<SLOT_DURATION>;
+}
+
+impl pallet_authorship::Config for Runtime {
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+	// Collator selection counts authored blocks, to kick candidates that stop authoring.
+	type EventHandler = (CollatorSelection,);
+}
+
+parameter_types! {
+	/// Sessions last 6 hours (3,600 blocks of 6 s).
+	pub const SessionPeriod: u32 = 6 * 60 * 10;
+	/// The first session ends at block `SessionPeriod`.
+	pub const SessionOffset: u32 = 0;
+}
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	// A collator's validator id is its account.
+	type ValidatorIdOf = pallet_collator_selection::IdentityCollator;
+	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type SessionManager = CollatorSelection;
+	type SessionHandler =
+		<SessionKeys as polkadot_sdk::sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	// Registering session keys costs no deposit beyond the transaction fee.
+	type KeyDeposit = ();
+}
+
+parameter_types! {
+	/// Holds candidacy bonds and collects the share of fees paid to collators.
+	pub const PotId: PalletId = PalletId(*b"PotStake");
+}
+
+impl pallet_collator_selection::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	// Root (sudo on the dev chain, governance on a real network) sets the invulnerables.
+	type UpdateOrigin = EnsureRoot<AccountId>;
+	type PotId = PotId;
+	type MaxCandidates = ConstU32<100>;
+	type MinEligibleCollators = ConstU32<1>;
+	type MaxInvulnerables = ConstU32<20>;
+	// A candidate that authored nothing for two sessions is removed.
+	type KickThreshold = ConstU32<{ 2 * 6 * 60 * 10 }>;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = pallet_collator_selection::IdentityCollator;
+	type ValidatorRegistration = Session;
+	type WeightInfo = pallet_collator_selection::weights::SubstrateWeight<Runtime>;
 }

@@ -5,17 +5,19 @@ use cmu_runtime::{
 	chain_spec::{genesis_config, merge_json, raw_chain_spec, ChainSpecParams},
 	genesis::{dev_accounts, DEV_ENDOWMENT},
 	AccountId, Balances, Cmu, Nfts, Runtime, RuntimeHoldReason, RuntimeOrigin, System,
-	DEVELOPMENT_PRESET, PRESET_NAMES, UNIT, VERSION,
+	DEVELOPMENT_PRESET, DEV_PARA_ID, PRESET_NAMES, UNIT, VERSION,
 };
 use codec::Decode;
 use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
 use polkadot_sdk::{
 	frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold},
-	frame_system, pallet_balances, pallet_nfts, pallet_sudo,
+	frame_system, pallet_aura, pallet_balances, pallet_collator_selection, pallet_nfts,
+	pallet_session, pallet_sudo,
 	sp_genesis_builder::PresetId,
 	sp_io::TestExternalities,
 	sp_keyring::Sr25519Keyring,
 	sp_runtime::{BuildStorage, DispatchError},
+	staging_parachain_info,
 };
 use serde_json::json;
 
@@ -47,8 +49,8 @@ fn create_model(owner: &AccountId) -> pallet_cmu::ModelId {
 }
 
 #[test]
-fn development_is_the_only_preset_and_funds_the_dev_accounts() {
-	assert_eq!(PRESET_NAMES, &["development"]);
+fn development_funds_the_dev_accounts_and_alice_is_sudo_and_sole_collator() {
+	assert_eq!(PRESET_NAMES, &["development", "local_testnet"]);
 	assert!(cmu_runtime::genesis::get_preset(&PresetId::from("nope")).is_none());
 	let accounts = dev_accounts();
 	assert_eq!(accounts.len(), 6);
@@ -61,6 +63,29 @@ fn development_is_the_only_preset_and_funds_the_dev_accounts() {
 		}
 		assert_eq!(pallet_balances::TotalIssuance::<Runtime>::get(), 6 * DEV_ENDOWMENT);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice()));
+		assert_eq!(cmu_runtime::ParachainInfo::parachain_id(), DEV_PARA_ID.into());
+		assert_eq!(pallet_collator_selection::Invulnerables::<Runtime>::get().to_vec(), [alice()]);
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), [alice()]);
+		let aura: Vec<_> = pallet_aura::Authorities::<Runtime>::get().into_iter().collect();
+		assert_eq!(aura, [Sr25519Keyring::Alice.public().into()]);
+	});
+}
+
+#[test]
+fn local_testnet_has_two_collators_and_no_sudo() {
+	let storage = genesis_config("local_testnet").unwrap().build_storage().unwrap();
+	TestExternalities::new(storage).execute_with(|| {
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+		assert_eq!(cmu_runtime::ParachainInfo::parachain_id(), DEV_PARA_ID.into());
+		assert_eq!(
+			pallet_collator_selection::Invulnerables::<Runtime>::get().to_vec(),
+			[alice(), bob()]
+		);
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), [alice(), bob()]);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
+		for who in dev_accounts() {
+			assert_eq!(Balances::free_balance(&who), DEV_ENDOWMENT);
+		}
 	});
 }
 
@@ -70,6 +95,9 @@ fn raw_chain_spec_carries_code_properties_and_genesis_storage() {
 	let spec = raw_chain_spec(&ChainSpecParams::default(), &wasm).unwrap();
 	assert_eq!(spec["id"], "cmu_dev");
 	assert_eq!(spec["chainType"], "Development");
+	// The parachain extensions a Cumulus node reads; the para id is the preset's own.
+	assert_eq!(spec["relay_chain"], "rococo-local");
+	assert_eq!(spec["para_id"], 1000);
 	assert_eq!(
 		spec["properties"],
 		json!({"ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "CMU"})
@@ -102,6 +130,8 @@ fn merge_json_follows_rfc7386() {
 #[test]
 fn runtime_identity_and_chain_constants() {
 	assert_eq!(VERSION.spec_name, "cmu");
+	// The first parachain runtime; the `upgrade-test` feature builds 201.
+	assert_eq!(VERSION.spec_version, if cfg!(feature = "upgrade-test") { 201 } else { 200 });
 	assert_eq!(<Runtime as frame_system::Config>::SS58Prefix::get(), 42);
 	assert_eq!(UNIT, 10u128.pow(12));
 }
@@ -124,9 +154,16 @@ fn metadata_shows_pallets_extensions_and_runtime_apis() {
 		pallets,
 		[
 			("System", 0),
+			("ParachainSystem", 30),
 			("Timestamp", 1),
+			("ParachainInfo", 31),
 			("Balances", 2),
 			("TransactionPayment", 3),
+			("Authorship", 40),
+			("CollatorSelection", 41),
+			("Session", 42),
+			("Aura", 43),
+			("AuraExt", 44),
 			("Utility", 4),
 			("Sudo", 5),
 			("Nfts", 10),
@@ -161,6 +198,14 @@ fn metadata_shows_pallets_extensions_and_runtime_apis() {
 		"TransactionPaymentCallApi",
 		"GenesisBuilder",
 		"CmuApi",
+		// What a collator (polkadot-omni-node) calls.
+		"AuraApi",
+		"AuraUnincludedSegmentApi",
+		"SessionKeys",
+		"CollectCollationInfo",
+		"GetParachainInfo",
+		"RelayParentOffsetApi",
+		"TargetBlockRate",
 	] {
 		assert!(apis.contains(&api), "runtime API {api} missing from metadata: {apis:?}");
 	}

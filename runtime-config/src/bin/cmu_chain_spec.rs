@@ -3,7 +3,7 @@
 //! ```text
 //! cmu-chain-spec [--preset development] [--wasm runtime.compact.compressed.wasm]
 //!                [--name "CMU Development"] [--id cmu_dev] [--chain-type Development]
-//!                [--out spec.json]
+//!                [--relay-chain rococo-local] [--out spec.json]
 //! ```
 //! Without `--wasm` it embeds the wasm built with this binary (absent when built with
 //! `SKIP_WASM_BUILD`); without `--out` it prints to stdout.
@@ -12,7 +12,7 @@ use cmu_runtime::chain_spec::{raw_chain_spec, ChainSpecParams};
 use std::{path::PathBuf, process::ExitCode};
 
 const USAGE: &str = "usage: cmu-chain-spec [--preset NAME] [--wasm FILE] [--name NAME] [--id ID] \
-                     [--chain-type Development|Local|Live] [--out FILE]";
+                     [--chain-type Development|Local|Live] [--relay-chain ID] [--out FILE]";
 
 struct Args {
 	params: ChainSpecParams,
@@ -33,6 +33,7 @@ fn parse_args() -> Result<Args, String> {
 			"--name" => args.params.name = value,
 			"--id" => args.params.id = value,
 			"--chain-type" => args.params.chain_type = value,
+			"--relay-chain" => args.params.relay_chain = value,
 			"--wasm" => args.wasm = Some(value.into()),
 			"--out" => args.out = Some(value.into()),
 			_ => return Err(format!("unknown option {flag}\n{USAGE}")),
