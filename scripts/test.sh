@@ -139,8 +139,15 @@ if [ "$runtime_ok" -eq 1 ] && step dev-network bash -c 'scripts/chain.sh start &
   # is waiting for blocks, IPFS and subprocesses), each with a chain and Kubo of its own
   # (tests/conftest.py), so tests in parallel never share nonces or balances.
   [ "${CMU_TEST_NETWORK:-own}" = shared ] || export CMU_TEST_NETWORK_PER_WORKER="$CMU_RUN/workers"
-  step pytest run_pytest -n "${CMU_TEST_WORKERS:-3}" --dist loadfile --durations=15 \
+  step pytest run_pytest -n "${CMU_TEST_WORKERS:-3}" --dist loadfile --durations=15 -rs \
     tests "${pytest_args[@]}" || true
+  # tests/test_omni_node.py needs the production node, built only on request (hours cold):
+  # say in the summary whether it ran, so a skip is never read as a pass.
+  if [ -x "$CMU_CACHE/omni-node/bin/polkadot-omni-node" ]; then
+    summary+=("$(printf '  %-22s ran     (in pytest: tests/test_omni_node.py)' omni-node-smoke)")
+  else
+    skip omni-node-smoke "NOT RUN: polkadot-omni-node is not built (scripts/omni-node.sh build)"
+  fi
   step node-tests run_node_tests || true
 else
   skip pytest "(dev network not running)"

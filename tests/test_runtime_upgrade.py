@@ -158,7 +158,8 @@ def test_runtime_upgrade_keeps_state_and_runs_the_migration_once(own_chain: str)
         # State of every kind: a model with a grant, a settled and a pending contribution,
         # a published version.
         model, _ = chain.create_model(alice, "bafkreiupgradespec", sha(b"spec"))
-        assert chain.grant_role(alice, model, charlie.ss58_address, RoleSet.parse("trainer")).success
+        trainer = RoleSet.parse("trainer")
+        assert chain.grant_role(alice, model, charlie.ss58_address, trainer).success
         settled, _ = chain.submit_contribution(bob, model, "bafkreiupgradedata1", sha(b"1"), 10)
         pending, _ = chain.submit_contribution(bob, model, "bafkreiupgradedata2", sha(b"2"), 20)
         version, result = chain.publish_version(

@@ -192,51 +192,51 @@ mod runtime {
 	)]
 	pub struct Runtime;
 
-	// Declaration order is hook order: ParachainSystem's validation data comes first, and
-	// Session must rotate authorities before Aura reads them.
+	// Hooks and inherents run in pallet index order (not declaration order): the relay
+	// chain's validation data first, and Session rotates authorities before Aura reads them.
 	#[runtime::pallet_index(0)]
 	pub type System = frame_system;
 
-	#[runtime::pallet_index(30)]
+	#[runtime::pallet_index(1)]
 	pub type ParachainSystem = cumulus_pallet_parachain_system;
 
-	#[runtime::pallet_index(1)]
+	#[runtime::pallet_index(2)]
 	pub type Timestamp = pallet_timestamp;
 
-	#[runtime::pallet_index(31)]
+	#[runtime::pallet_index(3)]
 	pub type ParachainInfo = parachain_info;
 
-	#[runtime::pallet_index(2)]
+	#[runtime::pallet_index(10)]
 	pub type Balances = pallet_balances;
 
-	#[runtime::pallet_index(3)]
+	#[runtime::pallet_index(11)]
 	pub type TransactionPayment = pallet_transaction_payment;
 
-	#[runtime::pallet_index(40)]
+	#[runtime::pallet_index(20)]
 	pub type Authorship = pallet_authorship;
 
-	#[runtime::pallet_index(41)]
+	#[runtime::pallet_index(21)]
 	pub type CollatorSelection = pallet_collator_selection;
 
-	#[runtime::pallet_index(42)]
+	#[runtime::pallet_index(22)]
 	pub type Session = pallet_session;
 
-	#[runtime::pallet_index(43)]
+	#[runtime::pallet_index(23)]
 	pub type Aura = pallet_aura;
 
-	#[runtime::pallet_index(44)]
+	#[runtime::pallet_index(24)]
 	pub type AuraExt = cumulus_pallet_aura_ext;
 
-	#[runtime::pallet_index(4)]
+	#[runtime::pallet_index(30)]
 	pub type Utility = pallet_utility;
 
-	#[runtime::pallet_index(5)]
+	#[runtime::pallet_index(31)]
 	pub type Sudo = pallet_sudo;
 
-	#[runtime::pallet_index(10)]
+	#[runtime::pallet_index(40)]
 	pub type Nfts = pallet_nfts;
 
-	#[runtime::pallet_index(20)]
+	#[runtime::pallet_index(50)]
 	pub type Cmu = pallet_cmu;
 }
 

@@ -17,7 +17,6 @@ use polkadot_sdk::{
 	sp_io::TestExternalities,
 	sp_keyring::Sr25519Keyring,
 	sp_runtime::{BuildStorage, DispatchError},
-	staging_parachain_info,
 };
 use serde_json::json;
 
@@ -77,11 +76,15 @@ fn local_testnet_has_two_collators_and_no_sudo() {
 	TestExternalities::new(storage).execute_with(|| {
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
 		assert_eq!(cmu_runtime::ParachainInfo::parachain_id(), DEV_PARA_ID.into());
-		assert_eq!(
-			pallet_collator_selection::Invulnerables::<Runtime>::get().to_vec(),
-			[alice(), bob()]
-		);
-		assert_eq!(pallet_session::Validators::<Runtime>::get(), [alice(), bob()]);
+		// Collator selection keeps its invulnerables sorted.
+		let mut invulnerables = pallet_collator_selection::Invulnerables::<Runtime>::get().to_vec();
+		invulnerables.sort();
+		let mut expected = vec![alice(), bob()];
+		expected.sort();
+		assert_eq!(invulnerables, expected);
+		let mut validators = pallet_session::Validators::<Runtime>::get();
+		validators.sort();
+		assert_eq!(validators, expected);
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
 		for who in dev_accounts() {
 			assert_eq!(Balances::free_balance(&who), DEV_ENDOWMENT);
@@ -139,7 +142,10 @@ fn runtime_identity_and_chain_constants() {
 fn metadata_v15() -> frame_metadata::v15::RuntimeMetadataV15 {
 	let versions = Runtime::metadata_versions();
 	assert!(versions.contains(&14) && versions.contains(&15), "{versions:?}");
-	let bytes = Runtime::metadata_at_version(15).expect("metadata v15");
+	// ParachainSystem's `SelfParaId` constant is read from storage when metadata is built.
+	let bytes = dev_externalities()
+		.execute_with(|| Runtime::metadata_at_version(15))
+		.expect("metadata v15");
 	match RuntimeMetadataPrefixed::decode(&mut &bytes[..]).unwrap().1 {
 		RuntimeMetadata::V15(metadata) => metadata,
 		_ => panic!("metadata_at_version(15) did not return V15"),
@@ -154,22 +160,30 @@ fn metadata_shows_pallets_extensions_and_runtime_apis() {
 		pallets,
 		[
 			("System", 0),
-			("ParachainSystem", 30),
-			("Timestamp", 1),
-			("ParachainInfo", 31),
-			("Balances", 2),
-			("TransactionPayment", 3),
-			("Authorship", 40),
-			("CollatorSelection", 41),
-			("Session", 42),
-			("Aura", 43),
-			("AuraExt", 44),
-			("Utility", 4),
-			("Sudo", 5),
-			("Nfts", 10),
-			("Cmu", 20)
+			("ParachainSystem", 1),
+			("Timestamp", 2),
+			("ParachainInfo", 3),
+			("Balances", 10),
+			("TransactionPayment", 11),
+			("Authorship", 20),
+			("CollatorSelection", 21),
+			("Session", 22),
+			("Aura", 23),
+			("AuraExt", 24),
+			("Utility", 30),
+			("Sudo", 31),
+			("Nfts", 40),
+			("Cmu", 50)
 		]
 	);
+	// Hooks and inherents run in pallet order (the index order): the relay chain's validation
+	// data first, and Session rotates the authorities before Aura reads them.
+	use polkadot_sdk::frame_support::traits::PalletsInfoAccess;
+	let order: Vec<_> =
+		cmu_runtime::AllPalletsWithSystem::infos().into_iter().map(|info| info.name).collect();
+	let position = |name: &str| order.iter().position(|n| *n == name).unwrap();
+	assert!(position("ParachainSystem") < position("Timestamp"), "{order:?}");
+	assert!(position("Session") < position("Aura"), "{order:?}");
 	let extensions: Vec<_> =
 		metadata.extrinsic.signed_extensions.iter().map(|e| e.identifier.as_str()).collect();
 	assert_eq!(
