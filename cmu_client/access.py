@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from cmu_client import crypto
 from cmu_client.crypto import EnvelopePayload, NoAccessError, X25519Keypair
+from cmu_client.ipfs import StoredObject, sha256
 from cmu_client.types import RoleSet
 
 if TYPE_CHECKING:
@@ -141,6 +142,13 @@ class Keyring:
             f"ask the owner or an admin to run `cmu model rekey {model}` (the head only)",
         )
 
+    def remember(self, sha256_digest: bytes, key: bytes) -> None:
+        """Record a key this account sealed itself (the object hashing to ``sha256_digest``
+        before encryption), so that envelopes it writes can pass it on."""
+        kid = crypto.key_id(key)
+        self.keys[kid] = key
+        self.key_of_hash[sha256_digest] = kid
+
     def content_key(self, model: int, version: int) -> bytes | None:
         return self._opened.get((model, version))
 
@@ -202,3 +210,43 @@ async def seal_version(
     envelope = crypto.make_envelope(model, version, content_key, found, payload)
     stored = await store.put(envelope.to_bytes())
     return stored.cid, missing
+
+
+async def put_sealed(
+    chain: CmuChain,
+    store: IpfsStore,
+    model: int,
+    raw: bytes,
+    *,
+    kind: str,
+    roles: RoleSet | None,
+) -> StoredObject:
+    """Store ``raw`` encrypted to the owner and the holders of ``roles`` (every role when
+    ``None``) with a fresh key sealed in the object itself; the result carries the CID of
+    the ciphertext and the sha256 of the plaintext (what the chain records)."""
+    found, missing = await asyncio.to_thread(holders, chain, model, roles)
+    for who in missing:
+        log.warning(
+            "model %d: %s has no published encryption key; %s not sealed to it", model, who, kind
+        )
+    if not found:
+        raise NoAccessError(
+            f"model {model} is permissioned and none of the accounts {kind} must be sealed "
+            "to has published an encryption key",
+            "its owner and trainers publish theirs with `cmu keys encryption publish`",
+        )
+    return await put_sealed_to(store, model, raw, kind=kind, recipients=found)
+
+
+async def put_sealed_to(
+    store: IpfsStore, model: int, raw: bytes, *, kind: str, recipients: dict[str, bytes]
+) -> StoredObject:
+    """Store ``raw`` encrypted with a fresh key sealed to ``recipients`` (address ->
+    x25519 public key); the store's keyring remembers the key. The result names the
+    ciphertext's CID and the plaintext's sha256."""
+    container, key = crypto.encrypt_for(raw, recipients, kind=kind, model=model)
+    stored = await store.put(container)
+    digest = sha256(raw)
+    if store.keyring is not None:
+        store.keyring.remember(digest, key)
+    return StoredObject(stored.cid, digest, len(raw))

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 from dataclasses import dataclass
 
+from cmu_client import access
 from cmu_client.chain import CmuChain
 from cmu_client.commands.common import (
     chain_refused,
@@ -96,6 +97,15 @@ def register(subparsers: Commands) -> None:
         add_key_argument(p)
         add_json_argument(p)
         p.set_defaults(handler=handler)
+
+    rekey = sub.add_parser(
+        "rekey",
+        help="re-seal the head's content key for the current role holders (permissioned)",
+    )
+    rekey.add_argument("model", type=model_id)
+    add_key_argument(rekey)
+    add_json_argument(rekey)
+    rekey.set_defaults(handler=cmd_rekey)
 
     slash = sub.add_parser(
         "slash-destination",
@@ -461,6 +471,36 @@ def cmd_freeze(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_thaw(args: argparse.Namespace, ctx: CommandContext) -> int:
     result = ctx.chain().thaw_model(ctx.signer(), args.model)
     return _report(ctx, f"model {args.model} thawed", result)
+
+
+def cmd_rekey(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """Open the head's envelope with the caller's key, seal the same content key and
+    payload to the current holders, and record the new envelope (owner or Admin)."""
+    chain = ctx.chain()
+    signer = ctx.signer()
+    model = chain.model(args.model)
+    if model.head is None:
+        raise chain.pallet_error("NoHead")
+    head = model.head
+    keyring = ctx.keyring(signer)
+
+    async def reseal() -> tuple[str, list[str], list[str]]:
+        async with IpfsStore(ctx.ipfs_settings()) as store:
+            store.keyring = keyring
+            payload = await keyring.open_version(store, model.id, head)
+            key = keyring.content_key(model.id, head)
+            assert key is not None
+            cid, missing = await access.seal_version(chain, store, model.id, head, key, payload)
+            found, _ = access.holders(chain, model.id)
+            return cid, sorted(found), missing
+
+    cid, holders, missing = ctx.run(reseal())
+    result = chain.set_version_envelope(signer, model.id, cid)
+    for who in missing:
+        ctx.output.warn(f"{who} holds a role but has no published encryption key: left out")
+    return _report(
+        ctx, f"model {model.id} v{head} re-sealed for {len(holders)} holder(s): {cid}", result
+    )
 
 
 def cmd_policy(args: argparse.Namespace, ctx: CommandContext) -> int:
