@@ -52,6 +52,7 @@ class Keyring:
         #: plaintext sha256 -> id of the key that opened it
         self.key_of_hash: dict[bytes, str] = {}
         self._opened: dict[tuple[int, int], bytes] = {}
+        self._payloads: dict[tuple[int, int], EnvelopePayload] = {}
 
     # -- reading ------------------------------------------------------------------------
 
@@ -117,6 +118,7 @@ class Keyring:
         key, payload = crypto.open_envelope(envelope, self.address, self.keypair, model, version)
         self.keys[crypto.key_id(key)] = key
         self._opened[(model, version)] = key
+        self._payloads[(model, version)] = payload
         for sha_hex, cid in payload.objects.items():
             self.locations[bytes.fromhex(sha_hex)] = cid
         self.keys.update(payload.data_keys)
@@ -151,6 +153,10 @@ class Keyring:
 
     def content_key(self, model: int, version: int) -> bytes | None:
         return self._opened.get((model, version))
+
+    def payload(self, model: int, version: int) -> EnvelopePayload | None:
+        """The payload of an envelope this keyring opened."""
+        return self._payloads.get((model, version))
 
     async def open_readable(self, store: IpfsStore, model: int, versions: list[int]) -> None:
         """Open every envelope among ``versions`` this account can open (skips the rest)."""

@@ -100,6 +100,15 @@ async def seal_envelope(
     (its artifact is the starting point). Returns the envelope's CID."""
     keyring = store.keyring
     data_keys: dict[str, bytes] = {}
+    objects: dict[str, str] = {}
+    if keyring is not None and parent is not None:
+        # After a restart the parent's envelope may not be open yet.
+        await keyring.open_readable(store, sealing.model, [parent])
+        # The ancestors' locations (CIDs, not keys) travel on, so that a verifier finds
+        # the parent's recipe from this envelope alone.
+        inherited = keyring.payload(sealing.model, parent)
+        if inherited is not None:
+            objects.update(inherited.objects)
     if keyring is not None:
         for digest in needed:
             kid = keyring.key_of_hash.get(digest)
@@ -109,9 +118,9 @@ async def seal_envelope(
             parent_key = keyring.content_key(sealing.model, parent)
             if parent_key is not None:
                 data_keys[crypto.key_id(parent_key)] = parent_key
-    objects = {
-        obj.sha256.hex(): obj.cid for obj in (uploaded.artifact, uploaded.recipe, uploaded.card)
-    }
+    objects.update(
+        {obj.sha256.hex(): obj.cid for obj in (uploaded.artifact, uploaded.recipe, uploaded.card)}
+    )
     payload = crypto.EnvelopePayload(objects, data_keys)
     cid, _ = await access.seal_version(
         chain, store, sealing.model, sealing.version, sealing.key, payload

@@ -254,6 +254,13 @@ class RoundRunner:
         self, model: Model, head: Version, checkpoint: RoundCheckpoint, watch: Stopwatch
     ) -> RoundCheckpoint | RoundResult:
         model_id = model.id
+        keyring = self.inputs.store.keyring
+        encrypted = model.policy.visibility is Visibility.PERMISSIONED and keyring is not None
+        if encrypted:
+            assert keyring is not None
+            # The head's key envelope holds the keys of its validation set, data and parent.
+            with watch.phase("fetch"):
+                await keyring.open_readable(self.inputs.store, model_id, [head.id])
         with watch.phase("fetch"):
             spec, spec_ref = await self.inputs.spec(model)
             validation = await self.inputs.validation(spec, model_id)
@@ -261,8 +268,8 @@ class RoundRunner:
         with watch.phase("chain"):
             lineage = await self._chain(history.lineage, self.chain, model_id, head.id)
             everyone = await self._chain(history.contributions, self.chain, model_id)
-        keyring = self.inputs.store.keyring
-        if model.policy.visibility is Visibility.PERMISSIONED and keyring is not None:
+        if encrypted:
+            assert keyring is not None
             # Encrypted recipes are found through their versions' key envelopes.
             with watch.phase("fetch"):
                 await keyring.open_readable(
