@@ -10,7 +10,10 @@ publishes an encrypted version that a Reader predicts with and re-derives bit fo
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import secrets
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -241,12 +244,90 @@ async def test_permission_is_cryptographic(
     forged = json.loads(envelope.to_bytes())
     payload = bytearray(crypto.Envelope.from_bytes(envelope.to_bytes()).payload)
     payload[-1] ^= 0x01
-    import base64
-
     forged["payload"] = base64.b64encode(bytes(payload)).decode()
     stored = await store.put(json.dumps(forged).encode())
     await asyncio.to_thread(chain.set_version_envelope, owner, model, stored.cid)
     one_clear_line(
         await asyncio.to_thread(cmu, "predict", str(model), str(predict_csv), "--key", READER),
         "fails authentication",
+    )
+
+
+def test_cmu_model_create_permissioned_with_a_stored_encryption_key(
+    live_chain: CmuChain, published_keys: None, tmp_path: Path
+) -> None:
+    """The command-line path: a keystore account creates a permissioned model; its
+    encryption key is created beside the account key, and version 0 and the data sets
+    are ciphertext in Kubo."""
+    chain = live_chain
+    keystore = tmp_path / "keys"
+    env = {"CMU_KEYSTORE": str(keystore), "CMU_KEY_PASSWORD": "pw-permissioned"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cmu_client.cli", *args],
+            env=subprocess_env(**env),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    uri = f"//Alice//permissioned-{secrets.token_hex(4)}"
+    chain.transfer_balance(signer(OWNER_URI), address(uri), 1_000 * 10**12)
+    imported = run("keys", "import", "owner", "--uri", uri)
+    assert imported.returncode == 0, imported.stderr
+    slices = demo_data.story_slices()
+    files = {name: tmp_path / f"{name}.csv" for name in ("data", "validation")}
+    files["data"].write_bytes(slices.initial.to_csv())
+    files["validation"].write_bytes(slices.validation.to_csv())
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(demo_data.spec_document(slices.validation.feature_names)))
+    create = (
+        "model", "create", "--spec", str(spec), "--data", str(files["data"]),
+        "--validation", str(files["validation"]), "--visibility", "permissioned",
+        "--key", "owner", "--json",
+    )  # fmt: skip
+
+    # Attack first: without a published encryption key nothing is created in the clear.
+    before = chain.next_model_id()
+    refused = run(*create)
+    one_clear_line(refused, "no published encryption key", "cmu keys encryption publish")
+    assert chain.next_model_id() == before
+
+    published = run("keys", "encryption", "publish", "--key", "owner", "--json")
+    assert published.returncode == 0, published.stderr
+    stored = keystore / "owner.x25519.json"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert bytes.fromhex(json.loads(published.stdout)["x25519"]) == chain.encryption_key(
+        address(uri)
+    )
+    listed = run("keys", "list", "--json")
+    assert [k["name"] for k in json.loads(listed.stdout)] == ["owner"], listed.stdout
+
+    created = run(*create)
+    assert created.returncode == 0, created.stderr
+    summary = json.loads(created.stdout)
+    model = summary["model"]
+    assert summary["version"] == 0
+    assert chain.version_envelope(model, 0) is not None
+
+    async def raw_of(*cids: str) -> list[bytes]:
+        async with IpfsStore() as plain:
+            return [await plain.get(cid, None, "raw") for cid in cids]
+
+    version = chain.version(model, 0)
+    artifact, validation, data = asyncio.run(
+        raw_of(version.artifact_cid, summary["validation_cid"], summary["data_cid"])
+    )
+    for raw in (artifact, validation, data):
+        assert crypto.is_container(raw)
+    assert b"tree\nversion=" not in artifact
+    assert slices.validation.to_csv().split(b"\n", 1)[0] not in validation + data
+
+    predicted = run("predict", str(model), str(files["validation"]), "--key", "owner", "--json")
+    assert predicted.returncode == 0, predicted.stderr
+    assert json.loads(predicted.stdout)["version"] == 0
+    one_clear_line(
+        run("predict", str(model), str(files["validation"]), "--key", STRANGER),
+        "holds no role",
     )
