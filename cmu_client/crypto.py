@@ -44,7 +44,7 @@ from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from cmu_client.documents import canonical_json
-from cmu_client.errors import CmuError
+from cmu_client.errors import EncryptionError, NoAccessError
 
 MAGIC = b"CMUENC\x00\x01"
 ENVELOPE_FORMAT = "cmu-envelope/1"
@@ -53,17 +53,9 @@ NONCE_BYTES = 24
 #: Largest header accepted from a container (recipients included): bounds what a hostile
 #: object can make a reader parse.
 MAX_HEADER_BYTES = 1 << 20
+__all__ = ["EncryptionError", "NoAccessError"]  # re-exported: raised by this module
+
 KINDS = frozenset({"artifact", "recipe", "card", "validation", "data", "payload"})
-
-
-class EncryptionError(CmuError):
-    """An encrypted object or envelope cannot be opened: damaged, tampered with, or made
-    for another model, version or kind. Never carries key material."""
-
-
-class NoAccessError(CmuError):
-    """The account holds no key that opens this content (no role, no registered
-    encryption key, or left out of the envelope)."""
 
 
 @dataclass(frozen=True)

@@ -255,12 +255,14 @@ class RoundRunner:
     ) -> RoundCheckpoint | RoundResult:
         model_id = model.id
         keyring = self.inputs.store.keyring
-        encrypted = model.policy.visibility is Visibility.PERMISSIONED and keyring is not None
-        if encrypted:
-            assert keyring is not None
-            # The head's key envelope holds the keys of its validation set, data and parent.
+        encrypted = False
+        if keyring is not None:
+            # An encrypted head's key envelope holds the keys of its validation set, data
+            # and parent (also after the model was made public again: its validation set
+            # stays encrypted). One storage read when the head has no envelope.
             with watch.phase("fetch"):
                 await keyring.open_readable(self.inputs.store, model_id, [head.id])
+            encrypted = keyring.content_key(model_id, head.id) is not None
         with watch.phase("fetch"):
             spec, spec_ref = await self.inputs.spec(model)
             validation = await self.inputs.validation(spec, model_id)
