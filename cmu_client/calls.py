@@ -170,10 +170,14 @@ def publish_version(
     settlements: Iterable[tuple[ContributionId, Verdict]] = (),
     *,
     card_cid: str | None = None,
+    envelope_cid: str | None = None,
 ) -> Call:
     """Append a version; ``card_cid`` names the version card (pallet-cmu v2 requires it,
     the first pallet has no field for it and the composer drops it there), and each
-    accepted verdict carries its reward weight (dropped for the first pallet too)."""
+    accepted verdict carries its reward weight (dropped for the first pallet too).
+    ``envelope_cid`` names the key envelope of an encrypted version: required for a
+    permissioned model, refused for a public one (runtimes without encryption have no
+    such argument: a ``None`` is dropped there, a CID refused)."""
     args: dict[str, Any] = {
         "model": _u32(model, "model"),
         "expected_parent": None
@@ -191,7 +195,23 @@ def publish_version(
     args["settlements"] = _bounded(
         [(_u32(cid, "contribution"), verdict.to_scale()) for cid, verdict in settlements]
     )
+    args["envelope_cid"] = None if envelope_cid is None else _cid(envelope_cid, "envelope CID")
     return Call(PALLET, "publish_version", args)
+
+
+def set_encryption_key(public_key: bytes | None) -> Call:
+    """Publish (or with ``None`` clear) the signer's x25519 public key for CMU."""
+    key = None if public_key is None else _hash32(public_key, "x25519 public key")
+    return Call(PALLET, "set_encryption_key", {"key": key})
+
+
+def set_version_envelope(model: ModelId, envelope_cid: str) -> Call:
+    """Replace the head's key envelope (rekey; owner or Admin)."""
+    return Call(
+        PALLET,
+        "set_version_envelope",
+        {"model": _u32(model, "model"), "envelope_cid": _cid(envelope_cid, "envelope CID")},
+    )
 
 
 def reject_contributions(

@@ -506,6 +506,7 @@ class CmuChain:
         settlements: Iterable[tuple[ContributionId, Verdict]] = (),
         *,
         card_cid: str | None = None,
+        envelope_cid: str | None = None,
     ) -> tuple[VersionId, ExtrinsicResult]:
         """Append a version. ``card_cid`` (the version card) is required by pallet-cmu v2
         and dropped for the first pallet, like the accepted verdicts' reward weights. On
@@ -522,9 +523,38 @@ class CmuChain:
                 metrics,
                 settlements,
                 card_cid=card_cid,
+                envelope_cid=envelope_cid,
             ),
         )
         return int(result.first(PALLET, "VersionPublished").attr("version")), result
+
+    # -- encryption (permissioned models) ---------------------------------------------
+
+    def encryption_key(self, who: str) -> bytes | None:
+        """The x25519 public key ``who`` published for CMU, if any."""
+        if not self.features().encryption:
+            return None
+        value = self._query(PALLET, "EncryptionKeys", [who])
+        return None if value is None else decode.as_bytes(value)
+
+    def encryption_keys(self, accounts: Iterable[str]) -> dict[str, bytes | None]:
+        """The published x25519 keys of ``accounts`` (``None`` where there is none)."""
+        return {who: self.encryption_key(who) for who in dict.fromkeys(accounts)}
+
+    def version_envelope(self, model_id: ModelId, version_id: VersionId) -> str | None:
+        """The CID of the version's key envelope (encrypted versions only)."""
+        if not self.features().encryption:
+            return None
+        value = self._query(PALLET, "VersionEnvelopes", [model_id, version_id])
+        return None if value is None else decode.as_text(value)
+
+    def set_encryption_key(self, signer: Signer, public_key: bytes | None) -> ExtrinsicResult:
+        return self.submit(signer, calls.set_encryption_key(public_key))
+
+    def set_version_envelope(
+        self, signer: Signer, model_id: ModelId, envelope_cid: str
+    ) -> ExtrinsicResult:
+        return self.submit(signer, calls.set_version_envelope(model_id, envelope_cid))
 
     def reject_contributions(
         self,

@@ -39,9 +39,11 @@ from cmu_client.errors import (
     ChainError,
     CmuError,
     ConfigError,
+    EncryptionError,
     HashMismatchError,
     IpfsError,
     KeystoreError,
+    NoAccessError,
     NotFoundError,
     TransactionRejectedError,
     UsageError,
@@ -61,6 +63,8 @@ EXIT_CODES: tuple[tuple[type[CmuError], int], ...] = (
     (HashMismatchError, 6),
     (KeystoreError, 7),
     (NotFoundError, 8),
+    (EncryptionError, 6),
+    (NoAccessError, 9),
 )
 
 

@@ -143,6 +143,19 @@ class HashMismatchError(CmuError):
         self.actual_hex = actual_hex
 
 
+# --- encryption (permissioned models) -----------------------------------------------
+
+
+class EncryptionError(CmuError):
+    """An encrypted object or key envelope cannot be opened: damaged, tampered with, or
+    made for another model, version or kind. Never carries key material."""
+
+
+class NoAccessError(CmuError):
+    """The account holds no key that opens this content (no role, no published
+    encryption key, or left out of the version's key envelope)."""
+
+
 # --- formats -----------------------------------------------------------------------
 
 

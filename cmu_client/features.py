@@ -55,6 +55,11 @@ class RuntimeFeatures:
         return "card_cid" in self.publish_args
 
     @property
+    def encryption(self) -> bool:
+        """Encryption keys and key envelopes (``set_encryption_key``, envelope CIDs)."""
+        return "set_encryption_key" in self.calls and "envelope_cid" in self.publish_args
+
+    @property
     def attestations(self) -> bool:
         return "attest_version" in self.calls
 
@@ -187,6 +192,8 @@ _V2_CALLS = {
         "reject_contributions",
         "rejecting without publishing (reject_contributions)",
     ),
+    "set_encryption_key": ("encryption", "publishing an encryption key (set_encryption_key)"),
+    "set_version_envelope": ("encryption", "rekeying a version (set_version_envelope)"),
 }
 
 
@@ -219,6 +226,9 @@ def adapt(call: Call, features: RuntimeFeatures) -> Call:
             )
     else:
         args.pop("card_cid", None)
+    # Runtimes without encryption have no envelope argument: drop an unused one.
+    if not features.encryption and args.pop("envelope_cid", None) is not None:
+        features.require("encryption", "an encrypted version (envelope_cid)")
     (settlements,) = args["settlements"]
     args["settlements"] = (
         [(cid, _verdict(verdict, features.accept_weight)) for cid, verdict in settlements],

@@ -18,7 +18,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import aioipfs
@@ -35,6 +35,9 @@ from cmu_client.errors import (
 
 #: Called with (bytes done, bytes total) while data moves.
 ProgressCallback = Callable[[int, int], None]
+
+if TYPE_CHECKING:
+    from cmu_client.access import Keyring
 
 _T = TypeVar("_T")
 _NOT_FOUND_MARKERS = ("not found", "could not find", "no link named", "no such", "does not exist")
@@ -67,6 +70,14 @@ class IpfsStore:
     def __init__(self, settings: IpfsSettings | None = None) -> None:
         self.settings = settings or IpfsSettings.from_env()
         self._client: Any = None
+        #: With a keyring, encrypted objects (permissioned models) are decrypted on the way
+        #: and their plaintext is what the expected hash is checked against.
+        self.keyring: Keyring | None = None
+
+    def locate(self, sha256_digest: bytes) -> str | None:
+        """The CID of the encrypted object whose plaintext hashes to ``sha256_digest``,
+        when an opened key envelope listed it."""
+        return None if self.keyring is None else self.keyring.locations.get(sha256_digest)
 
     async def __aenter__(self) -> IpfsStore:
         self._client = aioipfs.AsyncIPFS(maddr=self.settings.api)
@@ -168,10 +179,13 @@ class IpfsStore:
         what: str = "content",
         progress: ProgressCallback | None = None,
         max_bytes: int | None = None,
+        kind: str | None = None,
     ) -> bytes:
         """Fetch ``cid``; with ``expected_hash`` the bytes are returned only if they match.
 
-        ``expected_hash=None`` is for content that has no hash to check against yet.
+        ``expected_hash=None`` is for content that has no hash to check against yet. With a
+        keyring, an encrypted object is decrypted first (``kind``: the object kind it must
+        have been encrypted as) and the plaintext is checked.
         """
         limit = max_bytes if max_bytes is not None else self.settings.max_bytes
         total = await self.size(cid)
@@ -182,11 +196,25 @@ class IpfsStore:
             )
         if progress:
             progress(0, total)
-        return await self._call(
+        keyring = self.keyring
+        raw = await self._call(
             "cat",
-            partial(self._cat, cid, total, expected_hash, what, progress),
+            partial(self._cat, cid, total, None if keyring else expected_hash, what, progress),
             whole_timeout=False,
         )
+        if keyring is None:
+            return raw
+        from cmu_client.crypto import is_container
+
+        if not is_container(raw):
+            if expected_hash is not None:
+                verify_hash(raw, expected_hash, f"{what} {cid}")
+            return raw
+        plain = await keyring.open(self, raw, f"{what} {cid}", kind)
+        if expected_hash is not None:
+            verify_hash(plain, expected_hash, f"{what} {cid} (decrypted)")
+            keyring.note(expected_hash, raw)
+        return plain
 
     async def _cat(
         self,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import getpass
+import hashlib
 import json
 import os
 import re
@@ -31,6 +32,7 @@ from substrateinterface import Keypair, KeypairType
 from substrateinterface.utils.encrypted_json import decode_pkcs8
 
 from cmu_client.config import SS58_FORMAT
+from cmu_client.crypto import X25519Keypair
 from cmu_client.errors import KeyNotFoundError, KeystoreError, WrongPasswordError
 
 PASSWORD_ENV = "CMU_KEY_PASSWORD"
@@ -365,6 +367,8 @@ class Keystore:
             return []
         infos = []
         for path in sorted(self.directory.glob("*.json")):
+            if path.name.endswith(ENCRYPTION_SUFFIX):
+                continue
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError):
@@ -378,6 +382,131 @@ class Keystore:
         if not path.exists():
             raise KeyNotFoundError(f"no key named {name!r} in {self.directory}")
         path.unlink()
+        self.encryption_path(name).unlink(missing_ok=True)
+
+    # -- the account's x25519 encryption key ----------------------------------------
+
+    def encryption_path(self, name: str) -> Path:
+        """Where the encryption key of key ``name`` lives: beside it, same protection."""
+        self.path_of(name)  # validates the name
+        return self.directory / f"{name}{ENCRYPTION_SUFFIX}"
+
+    def create_encryption_key(
+        self, name: str, password: str, *, replace: bool = False
+    ) -> X25519Keypair:
+        """A new x25519 keypair for key ``name``, stored encrypted with the key's password
+        (checked first: the account key must open with it)."""
+        account = self.unlock(name, password)
+        path = self.encryption_path(name)
+        if path.exists() and not replace:
+            raise KeystoreError(
+                f"key {name!r} already has an encryption key",
+                "publish it with `cmu keys encryption publish`; --rotate makes a new one",
+            )
+        keypair = X25519Keypair.generate()
+        data = _seal_encryption_secret(keypair, password, account.ss58_address)
+        if replace:
+            path.unlink(missing_ok=True)
+        self._write_new(f"{name}{ENCRYPTION_SUFFIX.removesuffix('.json')}", data)
+        return keypair
+
+    def load_encryption_key(self, name: str, password: str) -> X25519Keypair:
+        path = self.encryption_path(name)
+        if not path.exists():
+            raise KeyNotFoundError(
+                f"key {name!r} has no encryption key in {self.directory}",
+                f"create and publish one: `cmu keys encryption publish --key {name}`",
+            )
+        check_key_file_permissions(path)
+        return _open_encryption_secret(_read_key_file(path), password)
+
+
+#: File name suffix of an account's encryption key, beside ``NAME.json``.
+ENCRYPTION_SUFFIX = ".x25519.json"
+_ENCRYPTION_FORMAT = "cmu-x25519/1"
+_ENC_SCRYPT = {"n": 1 << 15, "r": 8, "p": 1}
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    if not (2 <= n <= _MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= p <= 16 and 1 <= r <= 32):
+        raise KeystoreError("the encryption key file asks for unsupported scrypt parameters")
+    return bytes(
+        nacl.hashlib.scrypt(
+            password.encode("utf-8"),
+            salt,
+            n=n,
+            r=r,
+            p=p,
+            dklen=32,
+            maxmem=128 * n * r * p + (1 << 20),
+        )
+    )
+
+
+def _seal_encryption_secret(keypair: X25519Keypair, password: str, address: str) -> dict[str, Any]:
+    if not password:
+        raise KeystoreError("refusing to store an encryption key without a password")
+    salt = os.urandom(32)
+    box = SecretBox(_scrypt(password, salt, **_ENC_SCRYPT))
+    return {
+        "format": _ENCRYPTION_FORMAT,
+        "address": address,
+        "public": keypair.public.hex(),
+        "scrypt": dict(_ENC_SCRYPT, salt=base64.b64encode(salt).decode("ascii")),
+        "encrypted": base64.b64encode(bytes(box.encrypt(keypair.secret))).decode("ascii"),
+    }
+
+
+def _open_encryption_secret(data: Any, password: str) -> X25519Keypair:
+    try:
+        if data["format"] != _ENCRYPTION_FORMAT:
+            raise KeystoreError("not a CMU encryption key file")
+        params = data["scrypt"]
+        salt = base64.b64decode(params["salt"], validate=True)
+        encrypted = base64.b64decode(data["encrypted"], validate=True)
+        public = bytes.fromhex(data["public"])
+        n, r, p = int(params["n"]), int(params["r"]), int(params["p"])
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        raise KeystoreError("the encryption key file is damaged") from None
+    try:
+        secret = SecretBox(_scrypt(password, salt, n, r, p)).decrypt(encrypted)
+    except CryptoError:
+        raise WrongPasswordError(
+            "wrong password for this encryption key",
+            f"it uses the account key's password: set ${PASSWORD_ENV} or type it",
+        ) from None
+    keypair = X25519Keypair.from_secret(bytes(secret))
+    if keypair.public != public:
+        raise KeystoreError("the encryption key file is damaged (its public key does not match)")
+    return keypair
+
+
+def dev_encryption_keypair(signer: Signer) -> X25519Keypair:
+    """The encryption key of a dev account (``//Alice``): derived from its secret, which
+    is public anyway, so dev chains need no keystore. Never used for stored keys."""
+    secret = bytes(getattr(signer, "private_key", b"") or b"")
+    if not secret:
+        raise KeystoreError("this signer has no secret to derive a dev encryption key from")
+    derived = hashlib.blake2b(secret, digest_size=32, person=b"cmu-x25519-dev").digest()
+    return X25519Keypair.from_secret(derived)
+
+
+def resolve_encryption_keypair(
+    key: str,
+    keystore: Keystore | None = None,
+    password: PasswordSource = password_from_env_or_prompt,
+) -> X25519Keypair:
+    """The x25519 keypair that goes with a ``--key`` value: derived for dev URIs, read
+    from beside the key in the keystore otherwise."""
+    if key.startswith("//"):
+        return dev_encryption_keypair(keypair_from_uri(key))
+    if key.endswith(".json"):
+        raise KeystoreError(
+            "encryption keys live in the keystore, not beside exported .json files",
+            "import the account: `cmu keys import NAME --json FILE`, then use --key NAME",
+        )
+    store = keystore or Keystore()
+    return store.load_encryption_key(key, password(f"password for key {key!r}: ", False))
 
 
 def resolve_signer(

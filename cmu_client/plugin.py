@@ -37,11 +37,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cmu_client.access import Keyring
 from cmu_client.chain import CmuChain
 from cmu_client.config import ChainSettings, IpfsSettings
 from cmu_client.connection import ChainConnection
-from cmu_client.errors import UsageError
-from cmu_client.keys import Keystore, Signer, resolve_signer
+from cmu_client.crypto import X25519Keypair
+from cmu_client.errors import KeyNotFoundError, UsageError
+from cmu_client.keys import Keystore, Signer, resolve_encryption_keypair, resolve_signer
 from cmu_client.output import Output, jsonable
 from cmu_client.trainer import FirstVersion, FirstVersionRequest, FirstVersionTrainer
 
@@ -128,6 +130,21 @@ class CommandContext:
                 f"pass --key NAME (or //Alice on the dev chain), or set ${KEY_ENV}",
             )
         return resolve_signer(key, self.keystore())
+
+    def keyring(self, signer: Signer | None = None) -> Keyring:
+        """The keyring of the ``--key`` account, for reading permissioned models (its
+        encryption key is ``None`` when it has none: reads of encrypted content then fail
+        with a one-line hint)."""
+        signer = signer or self.signer()
+        return Keyring(self.chain(), signer.ss58_address, self.encryption_keypair())
+
+    def encryption_keypair(self) -> X25519Keypair | None:
+        """The ``--key`` account's x25519 keypair (``None`` when it has none yet)."""
+        key = getattr(self.args, "key", None) or os.environ.get(KEY_ENV) or ""
+        try:
+            return resolve_encryption_keypair(key, self.keystore())
+        except KeyNotFoundError:
+            return None
 
     def first_version_trainer(self) -> FirstVersionTrainer | None:
         """The trainer a plugin provides for ``cmu model create``, or None."""

@@ -33,6 +33,9 @@ class FirstVersionRequest:
     validation: Dataset
     #: An open IPFS store to put the artifact and the recipe in.
     store: IpfsStore
+    #: A permissioned model's version-0 content key: the artifact, recipe and card are
+    #: stored encrypted under it (bound to model and version 0). ``None``: in the clear.
+    content_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class FirstVersion:
     #: The version card as pinned; pallet-cmu v2 records its CID (and needs one), the first
     #: pallet has no field for it.
     card: StoredObject | None = None
+    #: The recipe as stored (its CID is the ciphertext's when encrypted).
+    recipe: StoredObject | None = None
 
 
 class FirstVersionTrainer(Protocol):

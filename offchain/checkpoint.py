@@ -66,6 +66,8 @@ class RoundCheckpoint(msgspec.Struct, frozen=True):
     #: (contribution, reward weight) of each accepted contribution; older checkpoints
     #: have none (weight 0).
     weights: tuple[tuple[int, int], ...] = ()
+    #: A permissioned model's version: the CID of its key envelope (made at upload).
+    envelope_cid: str | None = None
 
     def advance(self, stage: Stage, **changes: Any) -> RoundCheckpoint:
         if stage < self.stage:

@@ -175,6 +175,7 @@ def default_state_dir(address: str) -> Path:
 
 def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
     _require_worker_extra()
+    from cmu_client.access import Keyring
     from cmu_client.chain import CmuChain
     from cmu_client.connection import ChainConnection
     from cmu_client.ipfs import IpfsStore
@@ -208,6 +209,8 @@ def cmd_worker_run(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     async def serve() -> None:
         async with IpfsStore(ctx.ipfs_settings()) as store:
+            # Permissioned models: contributions and versions are read with this key.
+            store.keyring = Keyring(chain, signer.ss58_address, ctx.encryption_keypair())
             worker = Worker(chain, store, signer, config)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -229,6 +232,7 @@ def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
     from rich.text import Text
 
     from cmu_client.ipfs import IpfsStore
+    from cmu_client.types import Visibility
     from offchain.inputs import Inputs
     from offchain.verify import Attested, VerifyReport, attest, verify_version
 
@@ -242,8 +246,17 @@ def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
         if already is not None:
             raise chain.pallet_error("AlreadyAttested")
 
+    model = chain.model(args.model)
+
     async def run() -> tuple[VerifyReport, Attested | None]:
         async with IpfsStore(ctx.ipfs_settings()) as store:
+            if model.policy.visibility is Visibility.PERMISSIONED or chain.version_envelope(
+                args.model, args.version
+            ):
+                # An encrypted version: its key envelope opens the documents and the data
+                # its round judged (a clear error when this account is not a holder).
+                store.keyring = ctx.keyring(signer)
+                await store.keyring.open_version(store, args.model, args.version)
             with ctx.output.status(f"re-deriving model {args.model} version {args.version}"):
                 report = await verify_version(chain, Inputs(store), args.model, args.version)
             attested = None

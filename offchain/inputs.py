@@ -167,17 +167,18 @@ class Inputs:
             version.artifact_cid,
             version.artifact_hash,
             f"model {version.model} version {version.id} artifact",
+            kind="artifact",
         )
         return self._artifacts.put(version.artifact_hash, raw)
 
     async def recipe(self, recipe_hash: bytes, what: str = "recipe") -> Recipe:
-        """The recipe with this hash, from the CID the hash names."""
+        """The recipe with this hash, from the CID the hash names (an encrypted recipe:
+        from the CID its version's opened key envelope lists)."""
         cached = self._recipes.get(recipe_hash)
         if cached is not None:
             return cached[0]
-        raw = await self.store.get(
-            raw_cid_from_sha256(recipe_hash), recipe_hash, what, max_bytes=MAX_SINGLE_BLOCK
-        )
+        cid = self.store.locate(recipe_hash) or raw_cid_from_sha256(recipe_hash)
+        raw = await self.store.get(cid, recipe_hash, what, max_bytes=MAX_SINGLE_BLOCK)
         return self._recipes.put(recipe_hash, (Recipe.from_bytes(raw), len(raw)))[0]
 
 

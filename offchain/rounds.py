@@ -33,6 +33,7 @@ from cmu_client.types import (
     RoleSet,
     Verdict,
     Version,
+    Visibility,
 )
 from offchain.card import card_document
 from offchain.checkpoint import CheckpointStore, RoundCheckpoint, Stage
@@ -41,7 +42,7 @@ from offchain.faults import crash_point, hold_point
 from offchain.inputs import Inputs
 from offchain.overlap import RowChecker, RowKeyCache
 from offchain.prepare import ParentState, prepare_update
-from offchain.publish import build_card, upload_documents
+from offchain.publish import Sealing, build_card, seal_envelope, upload_documents, upload_sealed
 from offchain.recipe import DataRef, ParentRef, Recipe, accumulated_data
 from offchain.screen import Deferred, Screener
 from offchain.timing import Stopwatch
@@ -253,6 +254,15 @@ class RoundRunner:
         self, model: Model, head: Version, checkpoint: RoundCheckpoint, watch: Stopwatch
     ) -> RoundCheckpoint | RoundResult:
         model_id = model.id
+        keyring = self.inputs.store.keyring
+        encrypted = False
+        if keyring is not None:
+            # An encrypted head's key envelope holds the keys of its validation set, data
+            # and parent (also after the model was made public again: its validation set
+            # stays encrypted). One storage read when the head has no envelope.
+            with watch.phase("fetch"):
+                await keyring.open_readable(self.inputs.store, model_id, [head.id])
+            encrypted = keyring.content_key(model_id, head.id) is not None
         with watch.phase("fetch"):
             spec, spec_ref = await self.inputs.spec(model)
             validation = await self.inputs.validation(spec, model_id)
@@ -260,6 +270,13 @@ class RoundRunner:
         with watch.phase("chain"):
             lineage = await self._chain(history.lineage, self.chain, model_id, head.id)
             everyone = await self._chain(history.contributions, self.chain, model_id)
+        if encrypted:
+            assert keyring is not None
+            # Encrypted recipes are found through their versions' key envelopes.
+            with watch.phase("fetch"):
+                await keyring.open_readable(
+                    self.inputs.store, model_id, [v.id for v in lineage.versions]
+                )
         with watch.phase("fetch"):
             root = await self.inputs.recipe(lineage.versions[-1].recipe_hash)
             learned: tuple[DataRef, ...] = ()
@@ -430,21 +447,41 @@ class RoundRunner:
             # The kept artifact is gone or torn: plan again (training is deterministic).
             raise _Replan("the kept artifact is missing or damaged")
         assert checkpoint.recipe_text is not None and checkpoint.card_text is not None
+        model = await self._chain(self.chain.model, checkpoint.model)
+        sealing = None
+        if model.policy.visibility is Visibility.PERMISSIONED:
+            # Visibility is read at upload: a change takes effect from the next version.
+            sealing = Sealing.fresh(checkpoint.model, checkpoint.version_count)
+        recipe_bytes = checkpoint.recipe_text.encode("utf-8")
+        card_bytes = checkpoint.card_text.encode("utf-8")
         with watch.phase("publish"):
-            uploaded = await upload_documents(
-                self.inputs.store,
-                artifact,
-                checkpoint.recipe_text.encode("utf-8"),
-                checkpoint.card_text.encode("utf-8"),
-            )
+            if sealing is None:
+                uploaded = await upload_documents(
+                    self.inputs.store, artifact, recipe_bytes, card_bytes
+                )
+            else:
+                uploaded = await upload_sealed(
+                    self.inputs.store, sealing, artifact, recipe_bytes, card_bytes
+                )
+        recipe = Recipe.from_bytes(recipe_bytes)
         with watch.phase("publish"):
-            pinned = await self._pin_inputs(Recipe.from_bytes(checkpoint.recipe_text.encode()))
-            pinned += await self._pin_judged(checkpoint.model, checkpoint.card_text.encode())
+            pinned = await self._pin_inputs(recipe)
+            pinned += await self._pin_judged(checkpoint.model, card_bytes)
+        envelope_cid = None
+        if sealing is not None:
+            judged = await self._judged(checkpoint.model, card_bytes)
+            needed = [ref.sha256 for ref in recipe.data] + [c.data_hash for c in judged]
+            needed.append(recipe.validation.sha256)
+            with watch.phase("publish"):
+                envelope_cid = await seal_envelope(
+                    self.chain, self.inputs.store, sealing, uploaded, needed, checkpoint.parent
+                )
         done = checkpoint.advance(
             Stage.UPLOADED,
             artifact_cid=uploaded.artifact.cid,
             recipe_cid=uploaded.recipe.cid,
             card_cid=uploaded.card.cid,
+            envelope_cid=envelope_cid,
         )
         self.checkpoints.save(done)
         log.info(
@@ -482,15 +519,19 @@ class RoundRunner:
         included: `cmu verify` re-judges them, so their data must outlive the
         contributor's pin. (Data refused by screening is not kept: its verdict is
         re-checked from the chain and the card, or cannot be re-derived at all.)"""
+        cids = list(dict.fromkeys(c.data_cid for c in await self._judged(model_id, card_bytes)))
+        for cid in cids:
+            await self.inputs.store.pin(cid)
+        return cids
+
+    async def _judged(self, model_id: int, card_bytes: bytes) -> list[Contribution]:
+        """The contributions the card's rule trained or evaluated (with evidence)."""
         card = card_document(card_bytes)
         judged = sorted(s.contribution for s in card.settlements if s.evidence is not None)
         if not judged:
             return []
         found = await self._chain(history.read_contributions, self.chain, model_id, judged)
-        cids = list(dict.fromkeys(c.data_cid for c in found.values()))
-        for cid in cids:
-            await self.inputs.store.pin(cid)
-        return cids
+        return list(found.values())
 
     async def _publish(
         self, model: Model, checkpoint: RoundCheckpoint, watch: Stopwatch
@@ -515,7 +556,11 @@ class RoundRunner:
         try:
             with watch.phase("chain"):
                 version_id, result = await self._chain(
-                    functools.partial(self.chain.publish_version, card_cid=checkpoint.card_cid),
+                    functools.partial(
+                        self.chain.publish_version,
+                        card_cid=checkpoint.card_cid,
+                        envelope_cid=checkpoint.envelope_cid,
+                    ),
                     self.signer,
                     model_id,
                     checkpoint.parent,

@@ -25,14 +25,14 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from cmu_client import calls
+from cmu_client import access, calls, crypto
 from cmu_client.chain import CmuChain
 from cmu_client.config import ChainSettings, IpfsSettings
 from cmu_client.connection import ChainConnection
 from cmu_client.dataset import load_csv
 from cmu_client.errors import CmuError
 from cmu_client.ipfs import IpfsStore, StoredObject
-from cmu_client.keys import Signer, keypair_from_uri
+from cmu_client.keys import Signer, dev_encryption_keypair, keypair_from_uri
 from cmu_client.spec import ContentRef, ModelSpec, parse_spec
 from cmu_client.types import AccessPolicy, Metric, ModelId
 
@@ -335,3 +335,53 @@ def run_cli(*args: str, stdin: str = "") -> CliResult:
         else:
             os.environ["COLUMNS"] = old_columns
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def publish_encryption_keys(chain: CmuChain, *signers: Signer) -> None:
+    """Each signer publishes its (dev-derived) x25519 key, unless it already did."""
+    for signer in signers:
+        public = dev_encryption_keypair(signer).public
+        if chain.encryption_key(signer.ss58_address) != public:
+            chain.set_encryption_key(signer, public)
+
+
+def publish_sealed(
+    chain: CmuChain,
+    settings: IpfsSettings,
+    signer: Signer,
+    model: ModelId,
+    parent: int | None,
+    artifact: bytes,
+) -> int:
+    """Publish ``artifact`` as an encrypted version of a permissioned model: the artifact
+    (and a stand-in card) under a fresh content key, its envelope sealed to the model's
+    current holders with published keys."""
+
+    async def upload() -> tuple[str, str, str]:
+        version = chain.model(model).version_count
+        key = crypto.new_content_key()
+        async with IpfsStore(settings) as store:
+            stored = await store.put(
+                crypto.encrypt(artifact, key, kind="artifact", model=model, version=version)
+            )
+            card = await store.put(
+                crypto.encrypt(b"{}", key, kind="card", model=model, version=version)
+            )
+            payload = crypto.EnvelopePayload({sha(artifact).hex(): stored.cid}, {})
+            envelope, _ = await access.seal_version(chain, store, model, version, key, payload)
+        return stored.cid, card.cid, envelope
+
+    artifact_cid, card_cid, envelope_cid = run(upload())
+    version, result = chain.publish_version(
+        signer,
+        model,
+        parent,
+        artifact_cid,
+        sha(artifact),
+        sha(b"recipe" + artifact),
+        [Metric.from_float("val_auc", 0.75)],
+        card_cid=card_cid,
+        envelope_cid=envelope_cid,
+    )
+    assert result.success
+    return version

@@ -79,6 +79,9 @@ def test_create_uploads_creates_and_publishes_version_zero(
 def test_create_without_first_version(
     client_env: Accounts, client_chain: CmuChain, model_files: dict[str, Path]
 ) -> None:
+    # A permissioned model's data sets are sealed to its owner's published key.
+    published = run_cli("keys", "encryption", "publish", "--key", client_env.uri("owner"))
+    assert published.code == 0, published.err
     done = run_cli(
         "model",
         "create",

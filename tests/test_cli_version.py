@@ -14,6 +14,8 @@ from fixtures_client import (
     csv_rows,
     ipfs_put,
     publish,
+    publish_encryption_keys,
+    publish_sealed,
     rows,
     run_cli,
     to_csv,
@@ -168,14 +170,15 @@ def test_predict_refuses_tampered_missing_and_revoked(
 def test_permissioned_model_needs_a_role_to_predict(
     client_env: Accounts,
     client_chain: CmuChain,
+    client_ipfs: IpfsSettings,
     client_new_model: ModelFactory,
-    client_artifacts: list[StoredObject],
     tmp_path: Path,
 ) -> None:
     a = client_env
+    publish_encryption_keys(client_chain, a.owner, a.trainer, a.outsider)
     model = client_new_model(policy=AccessPolicy(Visibility.PERMISSIONED, ContributionMode.OPEN)).id
     client_chain.grant_role(a.owner, model, a.trainer.ss58_address, RoleSet.TRAINER)
-    publish(client_chain, a.trainer, model, None, client_artifacts[0])
+    publish_sealed(client_chain, client_ipfs, a.trainer, model, None, trained_artifact(4))
     data = tmp_path / "in.csv"
     data.write_bytes(csv_rows(5, seed=6))
     anonymous = run_cli("predict", str(model), str(data))
@@ -183,5 +186,11 @@ def test_permissioned_model_needs_a_role_to_predict(
     stranger = run_cli("predict", str(model), str(data), "--key", a.uri("outsider"))
     assert stranger.code == 4 and "holds no role" in stranger.err
     client_chain.grant_role(a.owner, model, a.outsider.ss58_address, RoleSet.READER)
+    # The head was sealed before the grant: the Reader is told to ask for a rekey.
+    early = run_cli("predict", str(model), str(data), "--key", a.uri("outsider"))
+    assert early.code == 9 and "not in its key envelope" in early.err, early.err
+    assert f"cmu model rekey {model}" in early.err and "Traceback" not in early.err
+    rekey = run_cli("model", "rekey", str(model), "--key", a.uri("owner"))
+    assert rekey.code == 0, rekey.err
     reader = run_cli("predict", str(model), str(data), "--key", a.uri("outsider"))
     assert reader.code == 0, reader.err

@@ -84,6 +84,7 @@ async def fetch_artifact(ctx: CommandContext, store: IpfsStore, version: Version
             version.artifact_hash,
             f"model {version.model} version {version.id} artifact",
             progress,
+            kind="artifact",
         )
 
 

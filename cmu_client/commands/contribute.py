@@ -7,6 +7,7 @@ import contextlib
 import os
 
 from cmu_client import history
+from cmu_client.access import put_sealed
 from cmu_client.chain import CmuChain
 from cmu_client.commands.common import chain_refused, fetch_spec, hash_text, model_id, read_file
 from cmu_client.commands.reused_data import refuse_reused_data
@@ -23,6 +24,7 @@ from cmu_client.types import (
     Model,
     RejectionReason,
     RoleSet,
+    Visibility,
 )
 
 _REASONS = {r.value.lower(): r for r in RejectionReason}
@@ -151,6 +153,13 @@ async def _validated_upload(
     raw = read_file(path, "data", store.settings.max_bytes)
     spec = await _model_spec(ctx, store, model)
     data = await load_table_async(raw, spec, subject=path)
+    if model.policy.visibility is Visibility.PERMISSIONED:
+        # Sealed to the model's trainers and owner: the bytes in IPFS are ciphertext, the
+        # hash the chain records is the plaintext's.
+        sealed = await put_sealed(
+            ctx.chain(), store, model.id, raw, kind="data", roles=RoleSet.TRAINER
+        )
+        return data, sealed, True
     already = await store.has_pin_for(raw)
     with ctx.output.transfer(f"upload {path}") as progress:
         obj = await store.put(raw, progress)

@@ -8,13 +8,20 @@ from pathlib import Path
 
 from cmu_client.errors import KeystoreError, UsageError
 from cmu_client.keys import (
+    dev_encryption_keypair,
     keypair_from_mnemonic,
     keypair_from_uri,
     load_polkadot_json_file,
     password_from_env_or_prompt,
     read_secret_line,
 )
-from cmu_client.plugin import CommandContext, Commands, add_json_argument
+from cmu_client.plugin import (
+    KEY_ENV,
+    CommandContext,
+    Commands,
+    add_json_argument,
+    add_key_argument,
+)
 
 
 def register(subparsers: Commands) -> None:
@@ -51,6 +58,25 @@ def register(subparsers: Commands) -> None:
     lst = sub.add_parser("list", help="list stored keys")
     add_json_argument(lst)
     lst.set_defaults(handler=cmd_list)
+
+    enc = sub.add_parser(
+        "encryption",
+        help="the account's x25519 key for permissioned models (stored beside the key)",
+    )
+    enc_sub = enc.add_subparsers(dest="encryption_command", required=True, metavar="COMMAND")
+    publish = enc_sub.add_parser(
+        "publish",
+        help="create the encryption key if needed (--rotate: a new one) and publish its "
+        "public half on chain",
+    )
+    publish.add_argument("--rotate", action="store_true", help="replace an existing key")
+    add_key_argument(publish)
+    add_json_argument(publish)
+    publish.set_defaults(handler=cmd_encryption_publish)
+    clear = enc_sub.add_parser("clear", help="remove the published key from the chain")
+    add_key_argument(clear)
+    add_json_argument(clear)
+    clear.set_defaults(handler=cmd_encryption_clear)
 
     show = sub.add_parser("show", help="show a key's address (no password needed)")
     show.add_argument("key", help="keystore name, polkadot.js JSON file or dev URI")
@@ -153,4 +179,44 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
         ctx.output.json({"key": name, "address": address})
     else:
         ctx.output.out.print(address, highlight=False)
+    return 0
+
+
+def cmd_encryption_publish(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """Create (or rotate) the --key account's x25519 key beside it and publish it."""
+    signer = ctx.signer()
+    key = args.key or os.environ.get(KEY_ENV, "")
+    if key.startswith("//"):
+        keypair = dev_encryption_keypair(signer)
+    else:
+        store = ctx.keystore()
+        password = password_from_env_or_prompt(f"password for key {key!r}: ")
+        if store.encryption_path(key).exists() and not args.rotate:
+            keypair = store.load_encryption_key(key, password)
+        else:
+            keypair = store.create_encryption_key(key, password, replace=args.rotate)
+    chain = ctx.chain()
+    if chain.encryption_key(signer.ss58_address) == keypair.public and not args.rotate:
+        ctx.output.result(
+            {"address": signer.ss58_address, "x25519": keypair.public.hex(), "result": None},
+            f"{signer.ss58_address}'s encryption key is already published",
+        )
+        return 0
+    result = chain.set_encryption_key(signer, keypair.public)
+    ctx.output.result(
+        {"address": signer.ss58_address, "x25519": keypair.public.hex(), "result": result},
+        f"encryption key {keypair.public.hex()[:16]}… published for {signer.ss58_address}; "
+        "permissioned models seal their next versions to it (ask for `cmu model rekey "
+        "MODEL` to read a current head)",
+    )
+    return 0
+
+
+def cmd_encryption_clear(args: argparse.Namespace, ctx: CommandContext) -> int:
+    signer = ctx.signer()
+    result = ctx.chain().set_encryption_key(signer, None)
+    ctx.output.result(
+        {"address": signer.ss58_address, "result": result},
+        f"{signer.ss58_address}'s encryption key cleared: later versions are not sealed to it",
+    )
     return 0

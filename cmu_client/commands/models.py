@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 from dataclasses import dataclass
 
+from cmu_client import access, crypto
 from cmu_client.chain import CmuChain
 from cmu_client.commands.common import (
     chain_refused,
@@ -96,6 +97,15 @@ def register(subparsers: Commands) -> None:
         add_key_argument(p)
         add_json_argument(p)
         p.set_defaults(handler=handler)
+
+    rekey = sub.add_parser(
+        "rekey",
+        help="re-seal the head's content key for the current role holders (permissioned)",
+    )
+    rekey.add_argument("model", type=model_id)
+    add_key_argument(rekey)
+    add_json_argument(rekey)
+    rekey.set_defaults(handler=cmd_rekey)
 
     slash = sub.add_parser(
         "slash-destination",
@@ -218,8 +228,16 @@ async def _create(
     private_validation: bool = False,
 ) -> dict[str, object]:
     async with IpfsStore(ctx.ipfs_settings()) as store:
+        sealed_to = None
+        if policy.visibility is Visibility.PERMISSIONED:
+            store.keyring = _owner_keyring(ctx, chain, signer)
+            assert store.keyring.keypair is not None
+            sealed_to = (
+                chain.next_model_id(),
+                {signer.ss58_address: store.keyring.keypair.public},
+            )
         uploaded = await _upload_inputs(
-            ctx, store, spec, data_bytes, validation_bytes, private_validation
+            ctx, store, spec, data_bytes, validation_bytes, private_validation, sealed_to
         )
         try:
             model, _ = chain.create_model(
@@ -273,10 +291,14 @@ async def _create(
             data=data,
             validation=uploaded.validation,
             store=store,
+            content_key=None if sealed_to is None else crypto.new_content_key(),
         )
         try:
             with ctx.output.status("training version 0"):
                 first: FirstVersion = await trainer(request)
+            envelope = None
+            if request.content_key is not None:
+                envelope = await _seal_first(chain, store, model, request, first)
             version, _ = chain.publish_version(
                 signer,
                 model,
@@ -286,6 +308,7 @@ async def _create(
                 first.recipe_hash,
                 first.metrics,
                 card_cid=None if first.card is None else first.card.cid,
+                envelope_cid=envelope,
             )
         except CmuError as exc:
             # The model exists on chain now; say so, so that nobody creates it twice.
@@ -302,6 +325,42 @@ async def _create(
         return summary
 
 
+def _owner_keyring(ctx: CommandContext, chain: CmuChain, signer: Signer) -> access.Keyring:
+    """The creator's keyring for a permissioned model: its encryption key must exist and
+    be published (version 0's envelope is sealed to the published keys)."""
+    keyring = ctx.keyring(signer)
+    published = chain.encryption_key(signer.ss58_address)
+    if keyring.keypair is None or published != keyring.keypair.public:
+        raise UsageError(
+            f"a permissioned model is encrypted to its holders' keys and {signer.ss58_address} "
+            "has no published encryption key",
+            "run `cmu keys encryption publish --key KEY` first",
+        )
+    return keyring
+
+
+async def _seal_first(
+    chain: CmuChain, store: IpfsStore, model: int, request: FirstVersionRequest, first: FirstVersion
+) -> str:
+    """Version 0's key envelope: its content key for the current holders, where its
+    documents are, and the keys of the validation set and the initial data."""
+    keyring = store.keyring
+    assert keyring is not None and request.content_key is not None
+    assert first.card is not None and first.recipe is not None
+    objects = {o.sha256.hex(): o.cid for o in (first.artifact, first.recipe, first.card)}
+    needed = [request.data_ref.sha256]
+    if request.spec.validation is not None:
+        needed.append(request.spec.validation.sha256)
+    data_keys = {
+        kid: keyring.keys[kid]
+        for kid in (keyring.key_of_hash.get(digest) for digest in needed)
+        if kid is not None and kid in keyring.keys
+    }
+    payload = crypto.EnvelopePayload(objects, data_keys)
+    cid, _ = await access.seal_version(chain, store, model, 0, request.content_key, payload)
+    return cid
+
+
 async def _upload_inputs(
     ctx: CommandContext,
     store: IpfsStore,
@@ -309,10 +368,22 @@ async def _upload_inputs(
     data_bytes: bytes,
     validation_bytes: bytes | None,
     private_validation: bool = False,
+    sealed_to: tuple[int, dict[str, bytes]] | None = None,
 ) -> _Uploaded:
+    """Store the validation set, spec and initial data; with ``sealed_to`` (the model id it
+    will get, the owner's key) the data sets are encrypted to the owner (the spec stays
+    public: contributors validate against it)."""
     fresh: list[str] = []
 
     async def put(raw: bytes, label: str) -> StoredObject:
+        if sealed_to is not None and label != "spec":
+            kind = "validation" if label == "validation set" else "data"
+            with ctx.output.transfer(f"upload {label} (encrypted)"):
+                obj = await access.put_sealed_to(
+                    store, sealed_to[0], raw, kind=kind, recipients=sealed_to[1]
+                )
+            fresh.append(obj.cid)
+            return obj
         already = await store.has_pin_for(raw)
         with ctx.output.transfer(f"upload {label}") as progress:
             obj = await store.put(raw, progress)
@@ -461,6 +532,36 @@ def cmd_freeze(args: argparse.Namespace, ctx: CommandContext) -> int:
 def cmd_thaw(args: argparse.Namespace, ctx: CommandContext) -> int:
     result = ctx.chain().thaw_model(ctx.signer(), args.model)
     return _report(ctx, f"model {args.model} thawed", result)
+
+
+def cmd_rekey(args: argparse.Namespace, ctx: CommandContext) -> int:
+    """Open the head's envelope with the caller's key, seal the same content key and
+    payload to the current holders, and record the new envelope (owner or Admin)."""
+    chain = ctx.chain()
+    signer = ctx.signer()
+    model = chain.model(args.model)
+    if model.head is None:
+        raise chain.pallet_error("NoHead")
+    head = model.head
+    keyring = ctx.keyring(signer)
+
+    async def reseal() -> tuple[str, list[str], list[str]]:
+        async with IpfsStore(ctx.ipfs_settings()) as store:
+            store.keyring = keyring
+            payload = await keyring.open_version(store, model.id, head)
+            key = keyring.content_key(model.id, head)
+            assert key is not None
+            cid, missing = await access.seal_version(chain, store, model.id, head, key, payload)
+            found, _ = access.holders(chain, model.id)
+            return cid, sorted(found), missing
+
+    cid, holders, missing = ctx.run(reseal())
+    result = chain.set_version_envelope(signer, model.id, cid)
+    for who in missing:
+        ctx.output.warn(f"{who} holds a role but has no published encryption key: left out")
+    return _report(
+        ctx, f"model {model.id} v{head} re-sealed for {len(holders)} holder(s): {cid}", result
+    )
 
 
 def cmd_policy(args: argparse.Namespace, ctx: CommandContext) -> int:

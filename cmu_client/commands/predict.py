@@ -37,9 +37,12 @@ def cmd_predict(args: argparse.Namespace, ctx: CommandContext) -> int:
     raw = read_file(args.data, "data", ctx.ipfs_settings().max_bytes)
     chain = ctx.chain()
     model = chain.model(args.model)
+    keyring = None
     if model.policy.visibility is Visibility.PERMISSIONED:
-        # Chain state is public; the Reader role is honoured here, by the client.
+        # Chain state is public; the artifact is encrypted to the role holders (and any
+        # version published while the model was public is in the clear).
         reader = ctx.signer().ss58_address
+        keyring = ctx.keyring()
         if chain.roles_of(model.id, reader) == RoleSet.none():
             raise PermissionDeniedError(
                 "Cmu",
@@ -61,6 +64,7 @@ def cmd_predict(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     async def fetch() -> tuple[ModelSpec, bytes]:
         async with IpfsStore(ctx.ipfs_settings()) as store:
+            store.keyring = keyring
             spec = await fetch_spec(ctx, store, model)
             artifact = await fetch_artifact(ctx, store, version)
             return spec, artifact

@@ -8,7 +8,7 @@ from cmu_client import decode
 from cmu_client.commands.common import check_address, model_id
 from cmu_client.errors import UsageError
 from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
-from cmu_client.types import RoleSet
+from cmu_client.types import RoleSet, Visibility
 
 _ROLES_HELP = "roles: admin, contributor, trainer, reader (comma separated), all, or bits"
 
@@ -55,6 +55,18 @@ def _change(args: argparse.Namespace, ctx: CommandContext, grant: bool) -> int:
         {"model": args.model, "who": who, "roles": now, "result": result},
         f"{who} now holds {now.label()} on model {args.model}",
     )
+    if not grant and chain.model(args.model).policy.visibility is Visibility.PERMISSIONED:
+        ctx.output.note(
+            "versions they could already read remain readable to them (they may hold the "
+            "keys); every later version is sealed without them. "
+            f"`cmu model rekey {args.model}` re-seals the head for the current holders."
+        )
+    elif grant and chain.model(args.model).policy.visibility is Visibility.PERMISSIONED:
+        ctx.output.note(
+            f"they read versions published from now on; for the current head run "
+            f"`cmu model rekey {args.model}` (they need a published key: "
+            "`cmu keys encryption publish`)"
+        )
     return 0
 
 

@@ -7,6 +7,8 @@
 //!   rejection under `AcceptedContributors` (held deposits moved through the sharing walk),
 //!   by a Trainer that is not the owner; `publish_version` also has `h`, the length of the
 //!   history before the call: its weight is independent of `h` (nothing walks the history).
+//!   Its model is `Permissioned`, so the call also records a key envelope.
+//! - `set_version_envelope` rekeys an encrypted head, by an Admin that is not the owner.
 
 use super::*;
 use crate::Pallet as Cmu;
@@ -45,12 +47,22 @@ fn full_metrics<T: Config>() -> MetricsOf<T> {
 
 /// A model owned by `owner` with `versions` published versions.
 fn model_with_versions<T: Config>(owner: &T::AccountId, versions: u32) -> ModelId {
+	model_with_policy::<T>(owner, versions, AccessPolicy::default())
+}
+
+/// A model owned by `owner` under `policy` with `versions` published versions (encrypted
+/// ones, with an envelope, when `policy` is permissioned).
+fn model_with_policy<T: Config>(
+	owner: &T::AccountId,
+	versions: u32,
+	policy: AccessPolicy,
+) -> ModelId {
 	let model = NextModelId::<T>::get();
 	Cmu::<T>::create_model(
 		RawOrigin::Signed(owner.clone()).into(),
 		bounded_cid::<T>(b's'),
 		[1; 32],
-		AccessPolicy::default(),
+		policy,
 	)
 	.expect("model created");
 	for v in 0..versions {
@@ -77,6 +89,8 @@ fn publish<T: Config>(
 	parent: Option<VersionId>,
 	settlements: alloc::vec::Vec<(ContributionId, Verdict)>,
 ) {
+	let permissioned =
+		Models::<T>::get(model).expect("model").policy.visibility == Visibility::Permissioned;
 	Cmu::<T>::publish_version(
 		RawOrigin::Signed(trainer.clone()).into(),
 		model,
@@ -87,6 +101,7 @@ fn publish<T: Config>(
 		bounded_cid::<T>(b'c'),
 		full_metrics::<T>(),
 		BoundedVec::try_from(settlements).expect("fits the bound"),
+		permissioned.then(|| bounded_cid::<T>(b'e')),
 	)
 	.expect("version published");
 }
@@ -117,6 +132,10 @@ fn pending_for_rejection<T: Config>(
 	)
 	.expect("owner sets the destination");
 	(0..s).map(|i| submit::<T>(&funded::<T>("contributor", i), model)).collect()
+}
+
+fn permissioned() -> AccessPolicy {
+	AccessPolicy { visibility: Visibility::Permissioned, ..AccessPolicy::default() }
 }
 
 #[benchmarks]
@@ -257,7 +276,7 @@ mod benchmarks {
 	#[benchmark]
 	fn publish_version(s: Linear<0, { T::MaxSettlementsPerVersion::get() }>, h: Linear<1, 200>) {
 		let owner = funded::<T>("owner", 0);
-		let model = model_with_versions::<T>(&owner, h);
+		let model = model_with_policy::<T>(&owner, h, permissioned());
 		let trainer = granted::<T>(&owner, model, "trainer", Role::Trainer.into());
 		let settlements: alloc::vec::Vec<_> = pending_for_rejection::<T>(&owner, model, s)
 			.into_iter()
@@ -275,10 +294,12 @@ mod benchmarks {
 			bounded_cid::<T>(b'c'),
 			full_metrics::<T>(),
 			BoundedVec::try_from(settlements).unwrap(),
+			Some(bounded_cid::<T>(b'e')),
 		);
 		let info = Models::<T>::get(model).unwrap();
 		assert_eq!(info.head, Some(h));
 		assert_eq!(info.pending_contributions, 0);
+		assert!(VersionEnvelopes::<T>::contains_key(model, h));
 	}
 
 	#[benchmark]
@@ -351,6 +372,27 @@ mod benchmarks {
 			bounded_cid::<T>(b'r'),
 		);
 		assert_eq!(Versions::<T>::get(model, 0).unwrap().mismatches, 1);
+	}
+
+	/// Setting a key over an existing one (a read and a write either way).
+	#[benchmark]
+	fn set_encryption_key() {
+		let who = funded::<T>("holder", 0);
+		EncryptionKeys::<T>::insert(&who, [7; 32]);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Some([9; 32]));
+		assert_eq!(EncryptionKeys::<T>::get(&who), Some([9; 32]));
+	}
+
+	/// Rekeying an encrypted head, by an Admin that is not the owner.
+	#[benchmark]
+	fn set_version_envelope() {
+		let owner = funded::<T>("owner", 0);
+		let model = model_with_policy::<T>(&owner, 1, permissioned());
+		let admin = granted::<T>(&owner, model, "admin", Role::Admin.into());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(admin), model, bounded_cid::<T>(b'f'));
+		assert_eq!(VersionEnvelopes::<T>::get(model, 0), Some(bounded_cid::<T>(b'f')));
 	}
 
 	impl_benchmark_test_suite!(Cmu, crate::mock::new_test_ext(), crate::mock::Test);

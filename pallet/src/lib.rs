@@ -23,6 +23,11 @@
 //!   deposit back (and, under `AcceptedContributors`, a share of the version's slashed
 //!   deposits pro rata to their reward weight), rejected ones are slashed with a reason.
 //!   A contribution that is no longer pending is skipped, never failing the version.
+//! - **Encryption for `Permissioned` models.** Accounts publish an x25519 public key
+//!   (`EncryptionKeys`, `set_encryption_key`); every version of a permissioned model is
+//!   encrypted off chain with a fresh content key, sealed to the role holders' keys in a key
+//!   envelope whose CID `publish_version` records (`VersionEnvelopes`); `set_version_envelope`
+//!   rekeys the head. Public models take no envelope.
 //!
 //! Logic lives in `features/*.rs`; this file declares the surface.
 
@@ -66,7 +71,7 @@ pub mod attribute_keys {
 	pub const HEAD_ARTIFACT_CID: &[u8] = b"cmu:head_artifact_cid";
 }
 
-// `publish_version` takes eight arguments; the call enum's generated constructors repeat them.
+// `publish_version` takes nine arguments; the call enum's generated constructors repeat them.
 #[allow(clippy::too_many_arguments)]
 #[frame_support::pallet]
 pub mod pallet {
@@ -276,6 +281,28 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Each account's x25519 public key for CMU, set by the account itself with
+	/// `set_encryption_key` (so the signed extrinsic binds the key to the account). Content
+	/// keys of permissioned models are sealed to these keys.
+	#[pallet::storage]
+	pub type EncryptionKeys<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, EncryptionKey, OptionQuery>;
+
+	/// The CID of each encrypted version's key envelope, by (model, version): the version's
+	/// content key sealed to each role holder's and the owner's encryption key. Present for
+	/// exactly the versions published while the model was `Permissioned`; the head's entry
+	/// is replaced by `set_version_envelope` (rekey).
+	#[pallet::storage]
+	pub type VersionEnvelopes<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		ModelId,
+		Twox64Concat,
+		VersionId,
+		CidOf<T>,
+		OptionQuery,
+	>;
+
 	/// Every contributor's track record across models: accepted and rejected counts,
 	/// deposits returned, rewards received, deposits slashed.
 	#[pallet::storage]
@@ -422,6 +449,16 @@ pub mod pallet {
 		},
 		/// `create_model` skipped ids already taken in the model collection.
 		ModelIdsSkipped { from: ModelId, to: ModelId },
+		/// `who` set (`Some`) or cleared (`None`) their x25519 encryption key.
+		EncryptionKeySet { who: T::AccountId, key: Option<EncryptionKey> },
+		/// The key envelope of an encrypted version was recorded: by `publish_version`
+		/// (`by` is the trainer) or replaced by a rekey (`set_version_envelope`).
+		VersionEnvelopeSet {
+			model: ModelId,
+			version: VersionId,
+			envelope_cid: CidOf<T>,
+			by: T::AccountId,
+		},
 	}
 
 	#[pallet::error]
@@ -496,6 +533,19 @@ pub mod pallet {
 		CannotAttestOwnVersion,
 		/// Every id tried for the new model's NFT was already taken in the model collection.
 		NoFreeModelId,
+		/// The encryption key is all zeros (not a usable x25519 public key).
+		InvalidEncryptionKey,
+		/// The caller has no encryption key to clear.
+		NoEncryptionKey,
+		/// The model is `Permissioned`: `publish_version` needs the key envelope's CID.
+		EnvelopeRequired,
+		/// The model is `Public`: its versions are not encrypted, so no envelope is taken.
+		EnvelopeNotAllowed,
+		/// The model has no head version yet.
+		NoHead,
+		/// The head version was published unencrypted (while the model was `Public`): it
+		/// has no envelope to replace.
+		HeadNotEncrypted,
 	}
 
 	#[pallet::hooks]
@@ -716,16 +766,25 @@ pub mod pallet {
 		/// `SettlementSkipped`. Holds `VersionDeposit` from the trainer and writes the head
 		/// attributes of the model's NFT.
 		///
+		/// `envelope_cid` names the version's key envelope in IPFS: required when the model
+		/// is `Permissioned` (its objects are encrypted with a fresh content key sealed to
+		/// the role holders in that envelope), refused when it is `Public`.
+		///
 		/// Origin: Signed by the owner or a Trainer.
 		///
 		/// Events: `ContributionAccepted`, `ContributionRejected`, `SettlementSkipped`,
-		/// `ContributionRewarded`, `SlashesShared`, `VersionPublished`.
+		/// `ContributionRewarded`, `SlashesShared`, `VersionPublished`, `VersionEnvelopeSet`
+		/// (permissioned models).
 		///
 		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotTrainer`,
-		/// `StaleParent`, `EmptyCid`, `UnknownContribution`, `DuplicateSettlement`,
-		/// `Overflow`; funds errors.
+		/// `StaleParent`, `EmptyCid`, `EnvelopeRequired`, `EnvelopeNotAllowed`,
+		/// `UnknownContribution`, `DuplicateSettlement`, `Overflow`; funds errors.
+		///
+		/// Weight: the benchmarked `publish_version(s)` plus one write (`VersionEnvelopes`),
+		/// a hand estimate pending a bencher re-run.
 		#[pallet::call_index(9)]
-		#[pallet::weight(T::WeightInfo::publish_version(settlements.len() as u32))]
+		#[pallet::weight(T::WeightInfo::publish_version(settlements.len() as u32)
+			.saturating_add(T::DbWeight::get().writes(1)))]
 		#[allow(clippy::too_many_arguments)]
 		pub fn publish_version(
 			origin: OriginFor<T>,
@@ -737,6 +796,7 @@ pub mod pallet {
 			card_cid: CidOf<T>,
 			metrics: MetricsOf<T>,
 			settlements: SettlementsOf<T>,
+			envelope_cid: Option<CidOf<T>>,
 		) -> DispatchResult {
 			let trainer = ensure_signed(origin)?;
 			Self::do_publish_version(
@@ -750,6 +810,7 @@ pub mod pallet {
 					card_cid,
 					metrics,
 					settlements,
+					envelope_cid,
 				},
 			)
 		}
@@ -886,6 +947,46 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_attest_version(who, model, version, outcome, report_cid)
+		}
+
+		/// Publish (`Some`) or clear (`None`) the caller's x25519 public key for CMU. Being
+		/// in a signed extrinsic binds the key to the account. Later key envelopes of
+		/// permissioned models seal content keys to it; clearing it leaves the account out
+		/// of every later envelope (what it could already read stays readable to it).
+		///
+		/// Origin: Signed, by any account.
+		///
+		/// Events: `EncryptionKeySet`.
+		///
+		/// Errors: `InvalidEncryptionKey` (all zeros), `NoEncryptionKey` (clearing a key
+		/// that is not set).
+		#[pallet::call_index(17)]
+		pub fn set_encryption_key(
+			origin: OriginFor<T>,
+			key: Option<EncryptionKey>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_encryption_key(who, key)
+		}
+
+		/// Replace the key envelope of the model's head (rekey): the head's content key
+		/// re-sealed to the current role holders, e.g. after a grant, a revocation or a
+		/// holder's new encryption key. Earlier versions keep their envelopes.
+		///
+		/// Origin: Signed by the owner or an Admin.
+		///
+		/// Events: `VersionEnvelopeSet`.
+		///
+		/// Errors: `UnknownModel`, `ModelRetired`, `ModelFrozen`, `NotAdmin`, `EmptyCid`,
+		/// `NoHead`, `HeadNotEncrypted`.
+		#[pallet::call_index(18)]
+		pub fn set_version_envelope(
+			origin: OriginFor<T>,
+			model: ModelId,
+			envelope_cid: CidOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_version_envelope(who, model, envelope_cid)
 		}
 	}
 }

@@ -75,6 +75,20 @@ fn publish(
 	parent: Option<VersionId>,
 	verdicts: &[(ContributionId, Verdict)],
 ) -> DispatchResult {
+	// A permissioned model's versions are encrypted and carry their key envelope.
+	let envelope = Models::<Test>::get(model)
+		.filter(|info| info.policy.visibility == Visibility::Permissioned)
+		.map(|_| cid("bafyenvelope"));
+	publish_with_envelope(trainer, model, parent, verdicts, envelope)
+}
+
+fn publish_with_envelope(
+	trainer: u8,
+	model: ModelId,
+	parent: Option<VersionId>,
+	verdicts: &[(ContributionId, Verdict)],
+	envelope: Option<CidOf<Test>>,
+) -> DispatchResult {
 	Cmu::publish_version(
 		origin(trainer),
 		model,
@@ -85,6 +99,7 @@ fn publish(
 		cid("bafycard"),
 		metrics(900_000_000),
 		settlements(verdicts),
+		envelope,
 	)
 }
 
@@ -847,7 +862,8 @@ fn publish_version_refusals() {
 				hash(2),
 				cid("card"),
 				metrics(1),
-				settlements(&[])
+				settlements(&[]),
+				None
 			),
 			CmuError::EmptyCid
 		);
@@ -861,7 +877,8 @@ fn publish_version_refusals() {
 				hash(2),
 				cid(""),
 				metrics(1),
-				settlements(&[])
+				settlements(&[]),
+				None
 			),
 			CmuError::EmptyCid
 		);
@@ -1512,7 +1529,8 @@ fn the_nft_carries_spec_and_head_attributes() {
 			hash(2),
 			cid("bafycard1"),
 			metrics(1),
-			settlements(&[])
+			settlements(&[]),
+			None
 		));
 		assert_eq!(nft_attribute(model, attribute_keys::HEAD_VERSION), Some(b"1".to_vec()));
 		assert_eq!(
@@ -1924,4 +1942,189 @@ mod properties {
 		assert!(shared > 5, "slashes shared {shared}");
 		assert!(retired > 2, "retired {retired}");
 	}
+}
+
+// ---------------------------------------------------------------- encryption
+
+fn permissioned() -> AccessPolicy {
+	AccessPolicy { visibility: Visibility::Permissioned, ..AccessPolicy::default() }
+}
+
+#[test]
+fn set_encryption_key_binds_the_key_to_the_signer_and_can_be_cleared() {
+	new_test_ext().execute_with(|| {
+		System::set_block_number(1);
+		// Attack first: nobody sets or clears a key for another account, and an all-zero
+		// (low-order) key or clearing a key that is not there is refused.
+		assert_noop!(
+			Cmu::set_encryption_key(RuntimeOrigin::none(), Some([3; 32])),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Cmu::set_encryption_key(origin(STRANGER), Some([0; 32])),
+			CmuError::InvalidEncryptionKey
+		);
+		assert_noop!(Cmu::set_encryption_key(origin(STRANGER), None), CmuError::NoEncryptionKey);
+
+		assert_ok!(Cmu::set_encryption_key(origin(TRAINER), Some([3; 32])));
+		assert_eq!(EncryptionKeys::<Test>::get(account(TRAINER)), Some([3; 32]));
+		assert_eq!(EncryptionKeys::<Test>::get(account(STRANGER)), None);
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::Cmu(Event::EncryptionKeySet {
+				who: account(TRAINER),
+				key: Some([3; 32])
+			})
+		);
+		// Replacing is allowed (a new key after a lost one).
+		assert_ok!(Cmu::set_encryption_key(origin(TRAINER), Some([4; 32])));
+		assert_eq!(EncryptionKeys::<Test>::get(account(TRAINER)), Some([4; 32]));
+
+		assert_ok!(Cmu::set_encryption_key(origin(TRAINER), None));
+		assert_eq!(EncryptionKeys::<Test>::get(account(TRAINER)), None);
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::Cmu(Event::EncryptionKeySet { who: account(TRAINER), key: None })
+		);
+		// The bound: the call is its index, the option tag and exactly 32 key bytes.
+		let call = crate::Call::<Test>::set_encryption_key { key: Some([5; 32]) };
+		assert_eq!(call.encode().len(), 1 + 1 + 32);
+		check_invariants();
+	});
+}
+
+#[test]
+fn envelope_rules_follow_the_models_visibility() {
+	new_test_ext().execute_with(|| {
+		System::set_block_number(1);
+		let public = create();
+		let private = create_with(permissioned());
+		grant(private, TRAINER, Role::Trainer);
+		// Attack first: a permissioned version without an envelope would be published in
+		// the clear or unreadable; an envelope on a public model is a mistake; an empty CID.
+		assert_noop!(
+			publish_with_envelope(TRAINER, private, None, &[], None),
+			CmuError::EnvelopeRequired
+		);
+		assert_noop!(
+			publish_with_envelope(OWNER, public, None, &[], Some(cid("bafyenv"))),
+			CmuError::EnvelopeNotAllowed
+		);
+		assert_noop!(
+			publish_with_envelope(TRAINER, private, None, &[], Some(cid(""))),
+			CmuError::EmptyCid
+		);
+		assert_noop!(
+			publish_with_envelope(STRANGER, private, None, &[], Some(cid("bafyenv"))),
+			CmuError::NotTrainer
+		);
+
+		assert_ok!(publish_with_envelope(OWNER, public, None, &[], None));
+		assert_eq!(VersionEnvelopes::<Test>::get(public, 0), None);
+		assert!(!cmu_events().iter().any(|e| matches!(e, Event::VersionEnvelopeSet { .. })));
+
+		assert_ok!(publish_with_envelope(TRAINER, private, None, &[], Some(cid("bafyenv0"))));
+		assert_eq!(VersionEnvelopes::<Test>::get(private, 0), Some(cid("bafyenv0")));
+		assert_eq!(Cmu::envelope_of(private, 0), Some(cid("bafyenv0")));
+		assert!(cmu_events().contains(&Event::VersionEnvelopeSet {
+			model: private,
+			version: 0,
+			envelope_cid: cid("bafyenv0"),
+			by: account(TRAINER),
+		}));
+
+		// Visibility changes take effect from the next version.
+		assert_ok!(Cmu::set_access_policy(origin(OWNER), public, permissioned()));
+		assert_noop!(
+			publish_with_envelope(OWNER, public, Some(0), &[], None),
+			CmuError::EnvelopeRequired
+		);
+		assert_ok!(publish_with_envelope(OWNER, public, Some(0), &[], Some(cid("bafyenv1"))));
+		assert_eq!(VersionEnvelopes::<Test>::get(public, 0), None);
+		assert_eq!(VersionEnvelopes::<Test>::get(public, 1), Some(cid("bafyenv1")));
+		assert_ok!(Cmu::set_access_policy(origin(OWNER), private, AccessPolicy::default()));
+		assert_noop!(
+			publish_with_envelope(TRAINER, private, Some(0), &[], Some(cid("bafyenv"))),
+			CmuError::EnvelopeNotAllowed
+		);
+		assert_ok!(publish_with_envelope(TRAINER, private, Some(0), &[], None));
+		assert_eq!(VersionEnvelopes::<Test>::get(private, 0), Some(cid("bafyenv0")));
+		assert_eq!(VersionEnvelopes::<Test>::get(private, 1), None);
+		check_invariants();
+	});
+}
+
+#[test]
+fn set_version_envelope_rekeys_the_head_for_owner_and_admins_only() {
+	new_test_ext().execute_with(|| {
+		System::set_block_number(1);
+		let model = create_with(permissioned());
+		grant(model, ADMIN, Role::Admin);
+		grant(model, TRAINER, Role::Trainer);
+		grant(model, 7, Role::Reader);
+		assert_noop!(
+			Cmu::set_version_envelope(origin(OWNER), model, cid("bafynew")),
+			CmuError::NoHead
+		);
+		assert_ok!(publish(TRAINER, model, None, &[]));
+		assert_ok!(publish(TRAINER, model, Some(0), &[]));
+
+		// Attack first: no role but Admin (and the owner) may rewrite who can read the head;
+		// nor can anyone on an unknown model, with an empty CID, or while the model is frozen.
+		for who in [TRAINER, CONTRIBUTOR, 7, STRANGER] {
+			assert_noop!(
+				Cmu::set_version_envelope(origin(who), model, cid("bafyevil")),
+				CmuError::NotAdmin
+			);
+		}
+		assert_noop!(
+			Cmu::set_version_envelope(RuntimeOrigin::none(), model, cid("bafyevil")),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Cmu::set_version_envelope(origin(OWNER), 99, cid("bafynew")),
+			CmuError::UnknownModel
+		);
+		assert_noop!(Cmu::set_version_envelope(origin(ADMIN), model, cid("")), CmuError::EmptyCid);
+		assert_ok!(Cmu::freeze_model(origin(OWNER), model));
+		assert_noop!(
+			Cmu::set_version_envelope(origin(ADMIN), model, cid("bafynew")),
+			CmuError::ModelFrozen
+		);
+		assert_ok!(Cmu::thaw_model(origin(OWNER), model));
+
+		assert_ok!(Cmu::set_version_envelope(origin(ADMIN), model, cid("bafyrekeyed")));
+		// Only the head's envelope changes; the older version keeps the one it was sealed with.
+		assert_eq!(VersionEnvelopes::<Test>::get(model, 1), Some(cid("bafyrekeyed")));
+		assert_eq!(VersionEnvelopes::<Test>::get(model, 0), Some(cid("bafyenvelope")));
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::Cmu(Event::VersionEnvelopeSet {
+				model,
+				version: 1,
+				envelope_cid: cid("bafyrekeyed"),
+				by: account(ADMIN),
+			})
+		);
+		assert_ok!(Cmu::set_version_envelope(origin(OWNER), model, cid("bafyrekeyed2")));
+		assert_eq!(VersionEnvelopes::<Test>::get(model, 1), Some(cid("bafyrekeyed2")));
+
+		// A head published in the clear (while the model was Public) has nothing to rekey.
+		let public = create();
+		assert_ok!(publish(OWNER, public, None, &[]));
+		assert_ok!(Cmu::set_access_policy(origin(OWNER), public, permissioned()));
+		assert_noop!(
+			Cmu::set_version_envelope(origin(OWNER), public, cid("bafynew")),
+			CmuError::HeadNotEncrypted
+		);
+		// The bound: a CID longer than MaxCidLen does not even decode into the call.
+		let long = vec![
+			b'x';
+			<<Test as Config>::MaxCidLen as frame_support::traits::Get<u32>>::get()
+				as usize + 1
+		];
+		let encoded = (model, long).encode();
+		assert!(<(ModelId, CidOf<Test>)>::decode(&mut &encoded[..]).is_err());
+		check_invariants();
+	});
 }

@@ -17,6 +17,9 @@ pub type VersionId = u32;
 pub type ContributionId = u32;
 /// A 32-byte content hash (sha2-256 of the bytes stored in IPFS).
 pub type Hash32 = [u8; 32];
+/// An x25519 public key (32 bytes) an account publishes so that content keys of
+/// permissioned models can be sealed to it.
+pub type EncryptionKey = [u8; 32];
 
 pub(crate) type AccountIdOf<T> = <T as frame_system::Config>::AccountId;
 pub(crate) type BalanceOf<T> =
@@ -173,7 +176,9 @@ pub enum Visibility {
 	#[default]
 	Public,
 	/// Only the owner and holders of the Reader role (or any other role). Chain state
-	/// is public: this is honoured by clients and gateways, not hidden by the chain.
+	/// is public; every version's objects are encrypted in IPFS with a per-version content
+	/// key that is sealed, in the version's key envelope (`VersionEnvelopes`), to the
+	/// x25519 keys (`EncryptionKeys`) of the role holders and the owner.
 	Permissioned,
 }
 
@@ -552,4 +557,5 @@ pub(crate) struct NewVersion<T: Config> {
 	pub card_cid: CidOf<T>,
 	pub metrics: MetricsOf<T>,
 	pub settlements: SettlementsOf<T>,
+	pub envelope_cid: Option<CidOf<T>>,
 }

@@ -73,6 +73,8 @@ pub trait WeightInfo {
 	fn retire_model() -> Weight;
 	fn reject_contributions(s: u32, ) -> Weight;
 	fn attest_version() -> Weight;
+	fn set_encryption_key() -> Weight;
+	fn set_version_envelope() -> Weight;
 }
 
 /// Weights for pallet-cmu using the runtime's database weights.
@@ -466,6 +468,24 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	/// HAND ESTIMATE, not bencher output (pending a `scripts/bench-weights.sh` re-run):
+	/// Storage: `Cmu::EncryptionKeys` (r:1 w:1) (the read only when clearing)
+	/// Proof: `Cmu::EncryptionKeys` (key 48 B + value 32 B, added: ~2555)
+	/// Time: about twice a one-write call's measured time.
+	fn set_encryption_key() -> Weight {
+		Weight::from_parts(30_000_000, 3_600)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// HAND ESTIMATE, not bencher output (pending a `scripts/bench-weights.sh` re-run):
+	/// reads as `deprecate_version` (Models, ModelCollection, Nfts::Item, Roles) plus
+	/// `Cmu::VersionEnvelopes` (r:1 w:1, key 28 B + a CID of up to `MaxCidLen`); time and
+	/// proof charged at about twice `deprecate_version`'s measured figures.
+	fn set_version_envelope() -> Weight {
+		Weight::from_parts(50_000_000, 9_600)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// For tests: RocksDB weights.
@@ -563,5 +583,23 @@ impl WeightInfo for () {
 		Weight::from_parts(59_258_000, 4802)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	/// HAND ESTIMATE, not bencher output (pending a `scripts/bench-weights.sh` re-run):
+	/// Storage: `Cmu::EncryptionKeys` (r:1 w:1) (the read only when clearing)
+	/// Proof: `Cmu::EncryptionKeys` (key 48 B + value 32 B, added: ~2555)
+	/// Time: about twice a one-write call's measured time.
+	fn set_encryption_key() -> Weight {
+		Weight::from_parts(30_000_000, 3_600)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	/// HAND ESTIMATE, not bencher output (pending a `scripts/bench-weights.sh` re-run):
+	/// reads as `deprecate_version` (Models, ModelCollection, Nfts::Item, Roles) plus
+	/// `Cmu::VersionEnvelopes` (r:1 w:1, key 28 B + a CID of up to `MaxCidLen`); time and
+	/// proof charged at about twice `deprecate_version`'s measured figures.
+	fn set_version_envelope() -> Weight {
+		Weight::from_parts(50_000_000, 9_600)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

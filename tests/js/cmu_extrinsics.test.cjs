@@ -1,5 +1,6 @@
 // polkadot.js compatibility: every pallet-cmu extrinsic (storage version 1: card CIDs, reward
-// weights, AcceptedContributors, reject_contributions, retire_model, attest_version), the CmuApi
+// weights, AcceptedContributors, reject_contributions, retire_model, attest_version; encryption
+// keys and key envelopes: set_encryption_key, publish_version's envelope, set_version_envelope), the CmuApi
 // runtime API, the model NFT's attributes, utility.batchAll and Nfts.transfer of a model,
 // submitted with @polkadot/api to the live dev chain and checked on chain.
 //
@@ -187,12 +188,31 @@ test('polkadot.js submits every pallet-cmu extrinsic', { timeout: 300_000 }, asy
     assert.equal(treasuryAfter - treasuryBefore, 5n * UNIT);
   });
 
-  await t.test('publish_version with a card, reward weights and settlements', async () => {
+  await t.test('set_encryption_key publishes and clears an x25519 key', async () => {
+    const key = sha256(`x25519-${run}`);
+    const events = await submit(api, api.tx.cmu.setEncryptionKey(key), reader);
+    assert.equal(findEvent(events, 'cmu', 'EncryptionKeySet').data.key.unwrap().toHex(), key);
+    assert.equal((await api.query.cmu.encryptionKeys(reader.address)).unwrap().toHex(), key);
+    await submit(api, api.tx.cmu.setEncryptionKey(null), reader);
+    assert.ok((await api.query.cmu.encryptionKeys(reader.address)).isNone);
+    await assert.rejects(submit(api, api.tx.cmu.setEncryptionKey(null), reader), /NoEncryptionKey/);
+    await submit(api, api.tx.cmu.setEncryptionKey(key), reader);
+  });
+
+  await t.test('publish_version of a permissioned model needs a key envelope', async () => {
+    await assert.rejects(submit(api, api.tx.cmu.publishVersion(model, null, fakeCid(`v0-${run}`),
+      sha256(`v0-${run}`), sha256(`recipe-${run}`), fakeCid(`card0-${run}`), [], [], null), trainer),
+    /EnvelopeRequired/);
+  });
+
+  await t.test('publish_version with a card, reward weights, settlements and an envelope', async () => {
     const treasuryBefore = (await api.query.system.account(treasury.address)).data.free.toBigInt();
     const events = await submit(api, api.tx.cmu.publishVersion(model, null, fakeCid(`v0-${run}`),
       sha256(`v0-${run}`), sha256(`recipe-${run}`), fakeCid(`card0-${run}`), [{ key: 'val_auc', value: 912_345_678 }],
       [[contributions[0], { Accept: 7 }], [contributions[1], { Reject: 'HarmsMetric' }],
-        [contributions[2], { Accept: 1 }]]), trainer);
+        [contributions[2], { Accept: 1 }]], fakeCid(`env0-${run}`)), trainer);
+    assert.equal(findEvent(events, 'cmu', 'VersionEnvelopeSet').data.envelopeCid.toUtf8(), fakeCid(`env0-${run}`));
+    assert.equal((await api.query.cmu.versionEnvelopes(model, 0)).unwrap().toUtf8(), fakeCid(`env0-${run}`));
     const published = findEvent(events, 'cmu', 'VersionPublished');
     assert.equal(published.data.version.toNumber(), 0);
     assert.equal(published.data.cardCid.toUtf8(), fakeCid(`card0-${run}`));
@@ -213,8 +233,16 @@ test('polkadot.js submits every pallet-cmu extrinsic', { timeout: 300_000 }, asy
     assert.ok(treasuryAfter > treasuryBefore, 'the rejected deposit goes to the slash destination');
 
     await submit(api, api.tx.cmu.publishVersion(model, 0, fakeCid(`v1-${run}`), sha256(`v1-${run}`),
-      sha256(`recipe-${run}`), fakeCid(`card1-${run}`), [], []), trainer);
+      sha256(`recipe-${run}`), fakeCid(`card1-${run}`), [], [], fakeCid(`env1-${run}`)), trainer);
     assert.equal((await api.query.cmu.models(model)).unwrap().head.unwrap().toNumber(), 1);
+  });
+
+  await t.test('set_version_envelope rekeys the head (owner or admin only)', async () => {
+    await assert.rejects(submit(api, api.tx.cmu.setVersionEnvelope(model, fakeCid(`evil-${run}`)), trainer), /NotAdmin/);
+    const events = await submit(api, api.tx.cmu.setVersionEnvelope(model, fakeCid(`rekey-${run}`)), owner);
+    assert.equal(findEvent(events, 'cmu', 'VersionEnvelopeSet').data.version.toNumber(), 1);
+    assert.equal((await api.query.cmu.versionEnvelopes(model, 1)).unwrap().toUtf8(), fakeCid(`rekey-${run}`));
+    assert.equal((await api.query.cmu.versionEnvelopes(model, 0)).unwrap().toUtf8(), fakeCid(`env0-${run}`));
   });
 
   await t.test('the model NFT carries spec and head attributes', async () => {
@@ -237,7 +265,8 @@ test('polkadot.js submits every pallet-cmu extrinsic', { timeout: 300_000 }, asy
       ids.push(findEvent(events, 'cmu', 'ContributionSubmitted').data.contribution.toNumber());
     }
     const events = await submit(api, api.tx.cmu.publishVersion(model, 1, fakeCid(`v2-${run}`), sha256(`v2-${run}`),
-      sha256(`recipe-${run}`), fakeCid(`card2-${run}`), [], [[ids[0], { Accept: 3 }], [ids[1], { Reject: 'InvalidSchema' }]]), trainer);
+      sha256(`recipe-${run}`), fakeCid(`card2-${run}`), [], [[ids[0], { Accept: 3 }], [ids[1], { Reject: 'InvalidSchema' }]],
+      fakeCid(`env2-${run}`)), trainer);
     const rewarded = findEvent(events, 'cmu', 'ContributionRewarded');
     assert.equal(rewarded.data.contributor.toString(), contributor.address);
     assert.equal(rewarded.data.amount.toBigInt(), 5n * UNIT);
@@ -306,7 +335,7 @@ test('polkadot.js submits every pallet-cmu extrinsic', { timeout: 300_000 }, asy
     // the old owner (the trainer's) no longer count.
     assert.equal((await api.call.cmuApi.rolesOf(model, trainer.address)).toJSON(), 0);
     await assert.rejects(submit(api, api.tx.cmu.publishVersion(model, 0, fakeCid(`v3-${run}`), sha256(`v3-${run}`),
-      sha256(`recipe-${run}`), fakeCid(`card3-${run}`), [], []), trainer), /NotTrainer/);
+      sha256(`recipe-${run}`), fakeCid(`card3-${run}`), [], [], fakeCid(`env3-${run}`)), trainer), /NotTrainer/);
     await submit(api, api.tx.cmu.freezeModel(model), reader);
     await assert.rejects(submit(api, api.tx.cmu.thawModel(model), owner), /NotAdmin/);
   });

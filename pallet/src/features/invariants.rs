@@ -32,6 +32,12 @@ impl<T: Config> Pallet<T> {
 				info.retired || !info.deposit.is_zero() || T::ModelDeposit::get().is_zero(),
 				"a model's deposit was released before it was retired"
 			);
+			for (version, _) in VersionEnvelopes::<T>::iter_prefix(model) {
+				ensure!(
+					Versions::<T>::contains_key(model, version),
+					"a key envelope for a version that does not exist"
+				);
+			}
 			for (version, record) in Versions::<T>::iter_prefix(model) {
 				ensure!(version < info.version_count, "a version id past version_count");
 				if let Some(parent) = record.parent {

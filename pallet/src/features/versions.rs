@@ -32,6 +32,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(info.head == new.expected_parent, Error::<T>::StaleParent);
 		ensure!(!new.artifact_cid.is_empty(), Error::<T>::EmptyCid);
 		ensure!(!new.card_cid.is_empty(), Error::<T>::EmptyCid);
+		Self::check_envelope(info.policy.visibility, new.envelope_cid.as_ref())?;
 
 		let version = info.version_count;
 		info.version_count = version.checked_add(1).ok_or(Error::<T>::Overflow)?;
@@ -79,6 +80,9 @@ impl<T: Config> Pallet<T> {
 		);
 		info.head = Some(version);
 		Models::<T>::insert(model, info);
+		if let Some(envelope_cid) = new.envelope_cid {
+			Self::record_envelope(model, version, envelope_cid, trainer.clone());
+		}
 		Self::deposit_event(Event::VersionPublished {
 			model,
 			version,
