@@ -6,32 +6,15 @@ Runs a chain of its own (own run directory and port) so it never disturbs the sh
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 from pathlib import Path
 
+from fixtures_network import run_script
+from fixtures_worker import free_port
 from substrateinterface import Keypair, SubstrateInterface
-
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _chain(env: dict[str, str], action: str) -> None:
-    result = subprocess.run(
-        ["bash", str(SCRIPTS / "chain.sh"), action],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr + result.stdout
+    run_script("chain.sh", env, action)
 
 
 def _remark(url: str, text: str) -> tuple[int, int]:
@@ -58,7 +41,7 @@ RESTARTS = 6
 
 
 def test_stop_right_after_inclusion_loses_nothing(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CMU_RUN": str(tmp_path / "run"), "CMU_CHAIN_PORT": str(port)}
     url = f"ws://127.0.0.1:{port}"
     try:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from fixtures_network import run_script
 from fixtures_worker import (
     CONTRIBUTOR_URIS,
     OWNER_URI,
@@ -33,7 +34,6 @@ from cmu_client.types import Metric
 from offchain.monitor_tui.view import BARS
 
 BOB, CHARLIE, _ = CONTRIBUTOR_URIS
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 #: Bounded waits for the screen to show something (not assertions about speed).
 WAIT_S = 60.0
 
@@ -184,15 +184,7 @@ async def test_keys_panes_and_live_events_at_80x24_and_200x50(
 
 
 def _chain(env: dict[str, str], action: str) -> None:
-    done = subprocess.run(
-        ["bash", str(SCRIPTS / "chain.sh"), action],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr + done.stdout
+    run_script("chain.sh", env, action)
 
 
 @pytest.mark.slow

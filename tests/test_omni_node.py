@@ -8,38 +8,19 @@ it is not, the test is reported as skipped with the reason, never as passed.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fixtures_client import sha
+from fixtures_network import run_script
+from fixtures_worker import free_port
 
 from cmu_client.chain import CmuChain
 from cmu_client.keys import keypair_from_uri
 from cmu_client.types import Metric, RoleSet
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 OMNI_NODE = Path.home() / ".cache" / "cmu" / "omni-node" / "bin" / "polkadot-omni-node"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _omni(env: dict[str, str], action: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(SCRIPTS / "omni-node.sh"), action],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -49,15 +30,13 @@ def omni_node(tmp_path: Path) -> Iterator[str]:
             f"NOT RUN: polkadot-omni-node is not built ({OMNI_NODE} is missing); "
             "build it with `scripts/omni-node.sh build`"
         )
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CMU_OMNI_PORT": str(port), "CMU_OMNI_CHAIN": str(tmp_path / "omni")}
-    started = _omni(env, "start")
+    run_script("omni-node.sh", env, "start", timeout=600)
     try:
-        assert started.returncode == 0, started.stderr + started.stdout
         yield f"ws://127.0.0.1:{port}"
     finally:
-        stopped = _omni(env, "stop")
-        assert stopped.returncode == 0, stopped.stderr
+        run_script("omni-node.sh", env, "stop")
 
 
 def test_omni_node_runs_the_runtime_and_the_client_works_against_it(omni_node: str) -> None:

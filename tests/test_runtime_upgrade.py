@@ -16,14 +16,14 @@ own (own run directory and port): it changes the runtime.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fixtures_client import sha
+from fixtures_network import run_script
+from fixtures_worker import free_port
 from substrateinterface import SubstrateInterface
 from substrateinterface.utils.hasher import xxh128
 
@@ -32,30 +32,10 @@ from cmu_client.keys import keypair_from_uri
 from cmu_client.types import Metric, RoleSet, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ROOT / "scripts"
 RUNTIME_DIR = Path(
     os.environ.get("CMU_RUNTIME_DIR", Path.home() / ".cache" / "cmu" / "runtime")
 ).expanduser()
 UPGRADE_WASM = RUNTIME_DIR / "cmu_runtime_upgrade.compact.compressed.wasm"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _chain(env: dict[str, str], action: str) -> None:
-    result = subprocess.run(
-        ["bash", str(SCRIPTS / "chain.sh"), action],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr + result.stdout
 
 
 def _twox128(name: str) -> str:
@@ -128,13 +108,13 @@ def _spec_version(substrate: SubstrateInterface) -> int:
 
 @pytest.fixture
 def own_chain(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CMU_RUN": str(tmp_path / "run"), "CMU_CHAIN_PORT": str(port)}
-    _chain(env, "start")
+    run_script("chain.sh", env, "start")
     try:
         yield f"ws://127.0.0.1:{port}"
     finally:
-        _chain(env, "reset")
+        run_script("chain.sh", env, "reset")
 
 
 def _records(chain: CmuChain, model: int, versions: list[int], contributions: list[int]) -> Any:
