@@ -2,6 +2,7 @@
 # Builds the CMU runtime wasm from source and the raw dev chain spec that runs it.
 #   ~/.cache/cmu/runtime/cmu_runtime.compact.compressed.wasm   the runtime
 #   ~/.cache/cmu/runtime/cmu-dev-raw.json                      raw spec, `development` preset
+#   ~/.cache/cmu/runtime/cmu-local-testnet-raw.json            raw spec, `local_testnet` preset
 #   ~/.cache/cmu/runtime/cmu_runtime_upgrade.compact.compressed.wasm
 #       the same runtime as spec_version + 1 (feature `upgrade-test`), for the runtime
 #       upgrade test; built in its own target dir (~/.cache/cmu/target-upgrade-wasm) so the
@@ -38,6 +39,10 @@ fi
 "$CARGO_TARGET_DIR/debug/cmu-chain-spec" --preset development --wasm "$CMU_RUNTIME_WASM" \
   --out "$CMU_CHAIN_SPEC"
 log "chain spec: $CMU_CHAIN_SPEC"
+"$CARGO_TARGET_DIR/debug/cmu-chain-spec" --preset local_testnet --chain-type Local \
+  --name "CMU Local Testnet" --id cmu_local_testnet --relay-chain rococo-local \
+  --wasm "$CMU_RUNTIME_WASM" --out "$CMU_LOCAL_TESTNET_SPEC"
+log "local testnet chain spec: $CMU_LOCAL_TESTNET_SPEC"
 log "runtime build took $((SECONDS - start)) s"
 
 [ "${1:-all}" = "main" ] && exit 0

@@ -17,7 +17,9 @@ IPFS_GATEWAY_PORT="${CMU_IPFS_GATEWAY_PORT:-8080}"
 # The runtime wasm and the raw chain spec built from it (scripts/build-runtime.sh).
 CMU_RUNTIME_DIR="${CMU_RUNTIME_DIR:-$CMU_CACHE/runtime}"
 CMU_RUNTIME_WASM="$CMU_RUNTIME_DIR/cmu_runtime.compact.compressed.wasm"
-CMU_CHAIN_SPEC="$CMU_RUNTIME_DIR/cmu-dev-raw.json"
+CMU_CHAIN_SPEC="${CMU_CHAIN_SPEC:-$CMU_RUNTIME_DIR/cmu-dev-raw.json}"  # what chain.sh runs
+# The two-collator preset without sudo, as a raw spec for a local relay chain.
+CMU_LOCAL_TESTNET_SPEC="$CMU_RUNTIME_DIR/cmu-local-testnet-raw.json"
 # The same runtime as spec_version + 1: what tests/test_runtime_upgrade.py installs.
 CMU_RUNTIME_UPGRADE_WASM="$CMU_RUNTIME_DIR/cmu_runtime_upgrade.compact.compressed.wasm"
 CMU_NODE_MODULES="$CMU_CACHE/node_modules"
