@@ -136,6 +136,10 @@ async def test_permission_is_cryptographic(
     assert crypto.is_container(validation) and header not in validation
     card = await raw_bytes(store, v0.card_cid or "")
     assert crypto.is_container(card) and b"metrics" not in card
+    async with IpfsStore(store.settings) as plain:
+        # A reader without a keyring is told the object is encrypted, not "altered".
+        with pytest.raises(NoAccessError, match="is encrypted"):
+            await plain.get(v0.artifact_cid, v0.artifact_hash, "artifact")
     stranger = keyring(chain, STRANGER)
     async with IpfsStore(store.settings) as theirs:
         theirs.keyring = stranger
