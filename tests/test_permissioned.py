@@ -19,18 +19,26 @@ import sys
 from pathlib import Path
 
 import pytest
-from fixtures_worker import OWNER_URI, TRAINER_URI, run_worker, signer, subprocess_env
+from fixtures_worker import (
+    OWNER_URI,
+    TRAINER_URI,
+    run_worker,
+    signer,
+    subprocess_env,
+    worker_config,
+)
 
 from cmu_client import access, crypto
 from cmu_client.access import Keyring
 from cmu_client.chain import CmuChain
 from cmu_client.crypto import EncryptionError, NoAccessError
-from cmu_client.ipfs import IpfsStore
+from cmu_client.ipfs import IpfsStore, sha256
 from cmu_client.keys import dev_encryption_keypair
 from cmu_client.spec import parse_spec
 from cmu_client.types import AccessPolicy, RoleSet, Visibility
 from offchain import demo_data
 from offchain.publish import create_model_with_first_version
+from offchain.worker import Worker
 
 CONTRIBUTOR = "//Bob"
 READER = "//Charlie"
@@ -335,3 +343,77 @@ def test_cmu_model_create_permissioned_with_a_stored_encryption_key(
         run("predict", str(model), str(files["validation"]), "--key", STRANGER),
         "holds no role",
     )
+
+
+async def test_a_worker_never_slashes_data_it_cannot_open(
+    live_chain: CmuChain, live_store: IpfsStore, published_keys: None, tmp_path: Path
+) -> None:
+    """Data not sealed to this trainer is left pending (another trainer may read it);
+    ciphertext that fails authentication is the contributor's own bytes and is rejected."""
+    chain, store = live_chain, live_store
+    model, slices = await create_permissioned_model(chain, store)
+    owner = signer(OWNER_URI)
+    await asyncio.to_thread(chain.grant_role, owner, model, address(TRAINER_URI), RoleSet.TRAINER)
+    await asyncio.to_thread(cmu, "model", "rekey", str(model), "--key", OWNER_URI)
+
+    async def register(raw: bytes, plain: bytes) -> int:
+        stored = await store.put(raw)
+        contribution, _ = await asyncio.to_thread(
+            chain.submit_contribution,
+            signer(CONTRIBUTOR),
+            model,
+            stored.cid,
+            sha256(plain),
+            plain.count(b"\n") - 1,
+        )
+        return contribution
+
+    closed_csv = slices.contributions[0].to_csv()
+    closed, _ = crypto.encrypt_for(
+        closed_csv,
+        {"owner": dev_encryption_keypair(owner).public},
+        kind="data",
+        model=model,
+    )
+    broken_csv = slices.contributions[1].to_csv()
+    broken, _ = crypto.encrypt_for(
+        broken_csv,
+        {
+            "owner": dev_encryption_keypair(owner).public,
+            "trainer": dev_encryption_keypair(signer(TRAINER_URI)).public,
+        },
+        kind="data",
+        model=model,
+    )
+    flipped = bytearray(broken)
+    flipped[-10] ^= 0x08
+    not_for_me = await register(closed, closed_csv)
+    tampered = await register(bytes(flipped), broken_csv)
+
+    async with IpfsStore(store.settings) as ferdies:
+        ferdies.keyring = keyring(chain, TRAINER_URI)
+        # Data left pending keeps an --until-idle worker busy: run until the tampered
+        # contribution is settled, then a little longer, and stop it.
+        worker = Worker(
+            chain,
+            ferdies,
+            signer(TRAINER_URI),
+            worker_config(tmp_path / "worker", model, until_idle=False),
+        )
+        task = asyncio.create_task(worker.run())
+        try:
+            for _ in range(300):
+                settled = await asyncio.to_thread(chain.contribution, model, tampered)
+                if settled.status.state.value != "Pending":
+                    break
+                await asyncio.sleep(1)
+            await asyncio.sleep(3)
+        finally:
+            worker.stop()
+            await asyncio.wait_for(task, timeout=60)
+    assert any(d.contribution == not_for_me for r in worker.results for d in r.deferred)
+    pending = await asyncio.to_thread(chain.contribution, model, not_for_me)
+    assert pending.status.state.value == "Pending", pending.status
+    rejected = await asyncio.to_thread(chain.contribution, model, tampered)
+    assert rejected.status.state.value == "Rejected", rejected.status
+    assert rejected.status.reason is not None and rejected.status.reason.value == "InvalidSchema"
