@@ -226,10 +226,12 @@ async def put_sealed(
     *,
     kind: str,
     roles: RoleSet | None,
+    extra: dict[str, bytes] | None = None,
 ) -> StoredObject:
     """Store ``raw`` encrypted to the owner and the holders of ``roles`` (every role when
-    ``None``) with a fresh key sealed in the object itself; the result carries the CID of
-    the ciphertext and the sha256 of the plaintext (what the chain records)."""
+    ``None``), plus ``extra`` (address -> x25519 key: e.g. the contributor itself), with a
+    fresh key sealed in the object itself; the result carries the CID of the ciphertext
+    and the sha256 of the plaintext (what the chain records)."""
     found, missing = await asyncio.to_thread(holders, chain, model, roles)
     for who in missing:
         log.warning(
@@ -241,7 +243,7 @@ async def put_sealed(
             "to has published an encryption key",
             "its owner and trainers publish theirs with `cmu keys encryption publish`",
         )
-    return await put_sealed_to(store, model, raw, kind=kind, recipients=found)
+    return await put_sealed_to(store, model, raw, kind=kind, recipients={**found, **(extra or {})})
 
 
 async def put_sealed_to(

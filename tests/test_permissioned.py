@@ -336,6 +336,21 @@ def test_cmu_model_create_permissioned_with_a_stored_encryption_key(
     assert b"tree\nversion=" not in artifact
     assert slices.validation.to_csv().split(b"\n", 1)[0] not in validation + data
 
+    # A contributor's data: sealed to the owner (and Trainers: none yet) and to itself.
+    more = tmp_path / "more.csv"
+    more.write_bytes(slices.contributions[0].to_csv())
+    registered = run(
+        "contribute", "register", str(model), str(more), "--key", CONTRIBUTOR, "--json"
+    )
+    assert registered.returncode == 0, registered.stderr
+    (sealed,) = asyncio.run(raw_of(json.loads(registered.stdout)["cid"]))
+    assert crypto.is_container(sealed)
+    assert slices.contributions[0].to_csv().split(b"\n", 1)[0] not in sealed
+    assert set(crypto.read_header(sealed)[0].recipients) == {
+        chain.encryption_key(address(uri)).hex(),  # type: ignore[union-attr]
+        dev_encryption_keypair(signer(CONTRIBUTOR)).public.hex(),
+    }
+
     predicted = run("predict", str(model), str(files["validation"]), "--key", "owner", "--json")
     assert predicted.returncode == 0, predicted.stderr
     assert json.loads(predicted.stdout)["version"] == 0
