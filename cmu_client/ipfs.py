@@ -220,11 +220,11 @@ class IpfsStore:
 
         if not is_container(raw):
             if expected_hash is not None:
-                verify_hash(raw, expected_hash, f"{what} {cid}")
+                await asyncio.to_thread(verify_hash, raw, expected_hash, f"{what} {cid}")
             return raw
         plain = await keyring.open(self, raw, f"{what} {cid}", kind)
         if expected_hash is not None:
-            verify_hash(plain, expected_hash, f"{what} {cid} (decrypted)")
+            await asyncio.to_thread(verify_hash, plain, expected_hash, f"{what} {cid} (decrypted)")
             keyring.note(expected_hash, raw)
         return plain
 
