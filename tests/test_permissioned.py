@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import secrets
 import stat
 import subprocess
@@ -124,7 +125,11 @@ async def create_permissioned_model(
 
 
 async def test_permission_is_cryptographic(
-    live_chain: CmuChain, live_store: IpfsStore, published_keys: None, tmp_path: Path
+    live_chain: CmuChain,
+    live_store: IpfsStore,
+    published_keys: None,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     chain, store = live_chain, live_store
     model, slices = await create_permissioned_model(chain, store)
@@ -210,11 +215,21 @@ async def test_permission_is_cryptographic(
         csv.count(b"\n") - 1,
     )
 
+    # A Reader that never published an encryption key.
+    no_key = f"//Alice//no-encryption-key-{secrets.token_hex(4)}"
+    await asyncio.to_thread(chain.grant_role, owner, model, address(no_key), RoleSet.READER)
+
     # -- the Trainer's worker trains on it and publishes an encrypted version ---------
     async with IpfsStore(store.settings) as ferdies:
         ferdies.keyring = keyring(chain, TRAINER_URI)
-        worker = await run_worker(chain, ferdies, tmp_path / "worker", model)
+        with caplog.at_level(logging.WARNING, logger="cmu_client.access"):
+            worker = await run_worker(chain, ferdies, tmp_path / "worker", model)
     assert not worker.halted
+    # The trainer logs the holder it could not seal the version to.
+    assert any(
+        address(no_key) in r.getMessage() and "no published encryption key" in r.getMessage()
+        for r in caplog.records
+    )
     info = await asyncio.to_thread(chain.model, model)
     assert info.head == 1
     v1 = await asyncio.to_thread(chain.version, model, 1)
@@ -237,6 +252,12 @@ async def test_permission_is_cryptographic(
     )
     assert predicted.returncode == 0, predicted.stderr
     assert json.loads(predicted.stdout)["version"] == 1
+    one_clear_line(
+        await asyncio.to_thread(cmu, "predict", str(model), str(predict_csv), "--key", no_key),
+        "has no published encryption key",
+        "cmu keys encryption publish",
+        f"cmu model rekey {model}",
+    )
     verified = await asyncio.to_thread(cmu, "verify", str(model), "1", "--key", READER, "--json")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert json.loads(verified.stdout)["matches"] is True
