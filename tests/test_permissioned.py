@@ -372,6 +372,18 @@ def test_cmu_model_create_permissioned_with_a_stored_encryption_key(
         dev_encryption_keypair(signer(CONTRIBUTOR)).public.hex(),
     }
 
+    # A public rotation of the validation set stays encrypted on a permissioned model.
+    rotated_csv = tmp_path / "rotated.csv"
+    rotated_csv.write_bytes(slices.contributions[1].to_csv())
+    rotated = run(
+        "validation", "rotate", str(model), "--file", str(rotated_csv), "--public",
+        "--key", "owner", "--json",
+    )  # fmt: skip
+    assert rotated.returncode == 0, rotated.stderr
+    (new_validation,) = asyncio.run(raw_of(json.loads(rotated.stdout)["validation_cid"]))
+    assert crypto.is_container(new_validation)
+    assert slices.contributions[1].to_csv().split(b"\n", 1)[0] not in new_validation
+
     predicted = run("predict", str(model), str(files["validation"]), "--key", "owner", "--json")
     assert predicted.returncode == 0, predicted.stderr
     assert json.loads(predicted.stdout)["version"] == 0
