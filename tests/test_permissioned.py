@@ -265,6 +265,11 @@ async def test_permission_is_cryptographic(
         await asyncio.to_thread(cmu, "verify", str(model), "1", "--key", REVOKED, "--json"),
         "holds no role",
     )
+    one_clear_line(
+        await asyncio.to_thread(cmu, "verify", str(model), "1", "--json"),
+        "is encrypted",
+        "--key",
+    )
 
     # -- tampering: a flipped ciphertext byte, then a forged envelope -----------------
     artifact = bytearray(await raw_bytes(store, v1.artifact_cid))
