@@ -19,10 +19,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from fixtures_worker import (
     OWNER_URI,
     TRAINER_URI,
+    free_port,
     run_worker,
     signer,
     subprocess_env,
@@ -470,3 +472,49 @@ async def test_a_worker_never_slashes_data_it_cannot_open(
     rejected = await asyncio.to_thread(chain.contribution, model, tampered)
     assert rejected.status.state.value == "Rejected", rejected.status
     assert rejected.status.reason is not None and rejected.status.reason.value == "InvalidSchema"
+
+
+async def test_cmu_serve_serves_an_encrypted_head_to_a_holder_only(
+    live_chain: CmuChain, live_store: IpfsStore, published_keys: None, tmp_path: Path
+) -> None:
+    chain, store = live_chain, live_store
+    model, slices = await create_permissioned_model(chain, store)
+    port = free_port()
+
+    def serve(*extra: str) -> subprocess.Popen[bytes]:
+        argv = [sys.executable, "-m", "cmu_client.cli", "serve", str(model), "--port", str(port)]
+        return subprocess.Popen(
+            [*argv, *extra],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=subprocess_env(),
+        )
+
+    # Attack first: a stranger's key does not get the model served.
+    refused = serve("--key", STRANGER)
+    _, err = await asyncio.to_thread(refused.communicate, timeout=120)
+    assert refused.returncode != 0 and b"holds no role" in err and b"Traceback" not in err
+
+    server = serve("--key", OWNER_URI)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(240):
+            assert server.poll() is None, (server.stderr.read() if server.stderr else b"").decode()
+            try:
+                if (
+                    await asyncio.to_thread(httpx.get, url + "/healthz", timeout=2)
+                ).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.5)
+        frame = slices.validation
+        rows = [
+            dict(zip(frame.feature_names, map(float, row), strict=True))
+            for row in frame.features[:3]
+        ]
+        answer = await asyncio.to_thread(httpx.post, url + "/predict", json=rows, timeout=30)
+        assert answer.status_code == 200, answer.text
+    finally:
+        server.terminate()
+        await asyncio.to_thread(server.wait, 30)
