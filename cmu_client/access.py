@@ -17,7 +17,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from cmu_client import crypto
-from cmu_client.crypto import EnvelopePayload, NoAccessError, X25519Keypair
+from cmu_client.crypto import EnvelopePayload, X25519Keypair
+from cmu_client.errors import EncryptionError, NoAccessError
 from cmu_client.ipfs import StoredObject, sha256
 from cmu_client.types import RoleSet
 
@@ -101,7 +102,7 @@ class Keyring:
         join the keyring."""
         envelope_cid = await asyncio.to_thread(self.chain.version_envelope, model, version)
         if envelope_cid is None:
-            raise crypto.EncryptionError(
+            raise EncryptionError(
                 f"model {model} v{version} has no key envelope on chain",
                 "it was published unencrypted; read it without a keyring",
             )
@@ -166,7 +167,7 @@ class Keyring:
                 continue
             try:
                 await self.open_version(store, model, version)
-            except (NoAccessError, crypto.EncryptionError) as why:
+            except (NoAccessError, EncryptionError) as why:
                 log.debug("model %d v%d: %s", model, version, why)
 
 

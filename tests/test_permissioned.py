@@ -34,7 +34,7 @@ from fixtures_worker import (
 from cmu_client import access, crypto
 from cmu_client.access import Keyring
 from cmu_client.chain import CmuChain
-from cmu_client.crypto import EncryptionError, NoAccessError
+from cmu_client.errors import EncryptionError, NoAccessError
 from cmu_client.ipfs import IpfsStore, sha256
 from cmu_client.keys import dev_encryption_keypair
 from cmu_client.spec import parse_spec
