@@ -53,8 +53,6 @@ NONCE_BYTES = 24
 #: Largest header accepted from a container (recipients included): bounds what a hostile
 #: object can make a reader parse.
 MAX_HEADER_BYTES = 1 << 20
-__all__ = ["EncryptionError", "NoAccessError"]  # re-exported: raised by this module
-
 KINDS = frozenset({"artifact", "recipe", "card", "validation", "data", "payload"})
 
 

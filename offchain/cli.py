@@ -18,6 +18,7 @@ from typing import Any
 
 from cmu_client.errors import UsageError
 from cmu_client.plugin import (
+    KEY_ENV,
     CliPlugin,
     CommandContext,
     Commands,
@@ -247,12 +248,19 @@ def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
             raise chain.pallet_error("AlreadyAttested")
 
     model = chain.model(args.model)
+    encrypted = model.policy.visibility is Visibility.PERMISSIONED or bool(
+        chain.version_envelope(args.model, args.version)
+    )
+    if encrypted and not (args.key or os.environ.get(KEY_ENV)):
+        raise UsageError(
+            f"model {args.model} v{args.version} is encrypted: verifying it needs the key of "
+            "an account it was sealed to",
+            "pass --key NAME (a holder of a role on the model)",
+        )
 
     async def run() -> tuple[VerifyReport, Attested | None]:
         async with IpfsStore(ctx.ipfs_settings()) as store:
-            if model.policy.visibility is Visibility.PERMISSIONED or chain.version_envelope(
-                args.model, args.version
-            ):
+            if encrypted:
                 # An encrypted version: its key envelope opens the documents and the data
                 # its round judged (a clear error when this account is not a holder).
                 store.keyring = ctx.keyring(signer)

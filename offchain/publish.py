@@ -78,11 +78,18 @@ async def upload_sealed(
     The encrypted recipe is found through the version's key envelope, not its hash."""
     stored = []
     for kind, raw in (("artifact", artifact), ("recipe", recipe), ("card", card)):
-        container = crypto.encrypt(
-            raw, sealing.key, kind=kind, model=sealing.model, version=sealing.version
+        container = await asyncio.to_thread(
+            functools.partial(
+                crypto.encrypt,
+                raw,
+                sealing.key,
+                kind=kind,
+                model=sealing.model,
+                version=sealing.version,
+            )
         )
         put = await store.put(container)
-        stored.append(StoredObject(put.cid, sha256(raw), len(raw)))
+        stored.append(StoredObject(put.cid, await asyncio.to_thread(sha256, raw), len(raw)))
     return UploadedVersion(*stored)
 
 

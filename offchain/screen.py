@@ -30,9 +30,11 @@ from cmu_client.errors import (
     ContentNotFoundError,
     ContentTooLargeError,
     DataError,
+    EncryptionError,
     HashMismatchError,
     IpfsError,
     IpfsTimeoutError,
+    NoAccessError,
     UsageError,
 )
 from cmu_client.spec import ModelSpec
@@ -92,6 +94,16 @@ class Screener:
             )
         except HashMismatchError as mismatch:
             return Decision.reject(contribution.id, RejectionReason.HASH_MISMATCH, str(mismatch))
+        except NoAccessError as closed:
+            # Permissioned model: not sealed to this trainer (no published key when it was
+            # submitted, or sealed to other trainers). Not the contributor's fault for sure:
+            # left for a trainer who can read it (or a withdrawal).
+            log.warning("contribution #%d: %s; not judged by this trainer", contribution.id, closed)
+            return Deferred(contribution.id, f"not sealed to this trainer: {closed}")
+        except EncryptionError as broken:
+            # The contributor's own bytes (IPFS checked them against the CID) fail
+            # authentication or are not a well-formed container.
+            return Decision.reject(contribution.id, RejectionReason.INVALID_SCHEMA, str(broken))
         except DataError as invalid:
             return Decision.reject(contribution.id, RejectionReason.INVALID_SCHEMA, str(invalid))
         except (IpfsError, UsageError) as failed:

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from cmu_client import crypto
-from cmu_client.crypto import (
+from cmu_client.crypto import EnvelopePayload, X25519Keypair
+from cmu_client.errors import (
+    CmuError,
     EncryptionError,
-    EnvelopePayload,
+    KeystoreError,
     NoAccessError,
-    X25519Keypair,
+    WrongPasswordError,
 )
-from cmu_client.errors import CmuError, KeystoreError, WrongPasswordError
 from cmu_client.keys import ENCRYPTION_SUFFIX, Keystore, dev_encryption_keypair, keypair_from_uri
 
 PLAINTEXT = b"feature_a,feature_b,label\n1,2,0\n"

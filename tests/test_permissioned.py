@@ -12,25 +12,36 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import secrets
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
-from fixtures_worker import OWNER_URI, TRAINER_URI, run_worker, signer, subprocess_env
+from fixtures_worker import (
+    OWNER_URI,
+    TRAINER_URI,
+    free_port,
+    run_worker,
+    signer,
+    subprocess_env,
+    worker_config,
+)
 
 from cmu_client import access, crypto
 from cmu_client.access import Keyring
 from cmu_client.chain import CmuChain
-from cmu_client.crypto import EncryptionError, NoAccessError
-from cmu_client.ipfs import IpfsStore
+from cmu_client.errors import EncryptionError, NoAccessError
+from cmu_client.ipfs import IpfsStore, sha256
 from cmu_client.keys import dev_encryption_keypair
 from cmu_client.spec import parse_spec
 from cmu_client.types import AccessPolicy, RoleSet, Visibility
 from offchain import demo_data
 from offchain.publish import create_model_with_first_version
+from offchain.worker import Worker
 
 CONTRIBUTOR = "//Bob"
 READER = "//Charlie"
@@ -116,7 +127,11 @@ async def create_permissioned_model(
 
 
 async def test_permission_is_cryptographic(
-    live_chain: CmuChain, live_store: IpfsStore, published_keys: None, tmp_path: Path
+    live_chain: CmuChain,
+    live_store: IpfsStore,
+    published_keys: None,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     chain, store = live_chain, live_store
     model, slices = await create_permissioned_model(chain, store)
@@ -136,6 +151,10 @@ async def test_permission_is_cryptographic(
     assert crypto.is_container(validation) and header not in validation
     card = await raw_bytes(store, v0.card_cid or "")
     assert crypto.is_container(card) and b"metrics" not in card
+    async with IpfsStore(store.settings) as plain:
+        # A reader without a keyring is told the object is encrypted, not "altered".
+        with pytest.raises(NoAccessError, match="is encrypted"):
+            await plain.get(v0.artifact_cid, v0.artifact_hash, "artifact")
     stranger = keyring(chain, STRANGER)
     async with IpfsStore(store.settings) as theirs:
         theirs.keyring = stranger
@@ -198,11 +217,21 @@ async def test_permission_is_cryptographic(
         csv.count(b"\n") - 1,
     )
 
+    # A Reader that never published an encryption key.
+    no_key = f"//Alice//no-encryption-key-{secrets.token_hex(4)}"
+    await asyncio.to_thread(chain.grant_role, owner, model, address(no_key), RoleSet.READER)
+
     # -- the Trainer's worker trains on it and publishes an encrypted version ---------
     async with IpfsStore(store.settings) as ferdies:
         ferdies.keyring = keyring(chain, TRAINER_URI)
-        worker = await run_worker(chain, ferdies, tmp_path / "worker", model)
+        with caplog.at_level(logging.WARNING, logger="cmu_client.access"):
+            worker = await run_worker(chain, ferdies, tmp_path / "worker", model)
     assert not worker.halted
+    # The trainer logs the holder it could not seal the version to.
+    assert any(
+        address(no_key) in r.getMessage() and "no published encryption key" in r.getMessage()
+        for r in caplog.records
+    )
     info = await asyncio.to_thread(chain.model, model)
     assert info.head == 1
     v1 = await asyncio.to_thread(chain.version, model, 1)
@@ -225,12 +254,23 @@ async def test_permission_is_cryptographic(
     )
     assert predicted.returncode == 0, predicted.stderr
     assert json.loads(predicted.stdout)["version"] == 1
+    one_clear_line(
+        await asyncio.to_thread(cmu, "predict", str(model), str(predict_csv), "--key", no_key),
+        "has no published encryption key",
+        "cmu keys encryption publish",
+        f"cmu model rekey {model}",
+    )
     verified = await asyncio.to_thread(cmu, "verify", str(model), "1", "--key", READER, "--json")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert json.loads(verified.stdout)["matches"] is True
     one_clear_line(
         await asyncio.to_thread(cmu, "verify", str(model), "1", "--key", REVOKED, "--json"),
         "holds no role",
+    )
+    one_clear_line(
+        await asyncio.to_thread(cmu, "verify", str(model), "1", "--json"),
+        "is encrypted",
+        "--key",
     )
 
     # -- tampering: a flipped ciphertext byte, then a forged envelope -----------------
@@ -324,6 +364,33 @@ def test_cmu_model_create_permissioned_with_a_stored_encryption_key(
     assert b"tree\nversion=" not in artifact
     assert slices.validation.to_csv().split(b"\n", 1)[0] not in validation + data
 
+    # A contributor's data: sealed to the owner (and Trainers: none yet) and to itself.
+    more = tmp_path / "more.csv"
+    more.write_bytes(slices.contributions[0].to_csv())
+    registered = run(
+        "contribute", "register", str(model), str(more), "--key", CONTRIBUTOR, "--json"
+    )
+    assert registered.returncode == 0, registered.stderr
+    (sealed,) = asyncio.run(raw_of(json.loads(registered.stdout)["cid"]))
+    assert crypto.is_container(sealed)
+    assert slices.contributions[0].to_csv().split(b"\n", 1)[0] not in sealed
+    assert set(crypto.read_header(sealed)[0].recipients) == {
+        chain.encryption_key(address(uri)).hex(),  # type: ignore[union-attr]
+        dev_encryption_keypair(signer(CONTRIBUTOR)).public.hex(),
+    }
+
+    # A public rotation of the validation set stays encrypted on a permissioned model.
+    rotated_csv = tmp_path / "rotated.csv"
+    rotated_csv.write_bytes(slices.contributions[1].to_csv())
+    rotated = run(
+        "validation", "rotate", str(model), "--file", str(rotated_csv), "--public",
+        "--key", "owner", "--json",
+    )  # fmt: skip
+    assert rotated.returncode == 0, rotated.stderr
+    (new_validation,) = asyncio.run(raw_of(json.loads(rotated.stdout)["validation_cid"]))
+    assert crypto.is_container(new_validation)
+    assert slices.contributions[1].to_csv().split(b"\n", 1)[0] not in new_validation
+
     predicted = run("predict", str(model), str(files["validation"]), "--key", "owner", "--json")
     assert predicted.returncode == 0, predicted.stderr
     assert json.loads(predicted.stdout)["version"] == 0
@@ -331,3 +398,123 @@ def test_cmu_model_create_permissioned_with_a_stored_encryption_key(
         run("predict", str(model), str(files["validation"]), "--key", STRANGER),
         "holds no role",
     )
+
+
+async def test_a_worker_never_slashes_data_it_cannot_open(
+    live_chain: CmuChain, live_store: IpfsStore, published_keys: None, tmp_path: Path
+) -> None:
+    """Data not sealed to this trainer is left pending (another trainer may read it);
+    ciphertext that fails authentication is the contributor's own bytes and is rejected."""
+    chain, store = live_chain, live_store
+    model, slices = await create_permissioned_model(chain, store)
+    owner = signer(OWNER_URI)
+    await asyncio.to_thread(chain.grant_role, owner, model, address(TRAINER_URI), RoleSet.TRAINER)
+    await asyncio.to_thread(cmu, "model", "rekey", str(model), "--key", OWNER_URI)
+
+    async def register(raw: bytes, plain: bytes) -> int:
+        stored = await store.put(raw)
+        contribution, _ = await asyncio.to_thread(
+            chain.submit_contribution,
+            signer(CONTRIBUTOR),
+            model,
+            stored.cid,
+            sha256(plain),
+            plain.count(b"\n") - 1,
+        )
+        return contribution
+
+    closed_csv = slices.contributions[0].to_csv()
+    closed, _ = crypto.encrypt_for(
+        closed_csv,
+        {"owner": dev_encryption_keypair(owner).public},
+        kind="data",
+        model=model,
+    )
+    broken_csv = slices.contributions[1].to_csv()
+    broken, _ = crypto.encrypt_for(
+        broken_csv,
+        {
+            "owner": dev_encryption_keypair(owner).public,
+            "trainer": dev_encryption_keypair(signer(TRAINER_URI)).public,
+        },
+        kind="data",
+        model=model,
+    )
+    flipped = bytearray(broken)
+    flipped[-10] ^= 0x08
+    not_for_me = await register(closed, closed_csv)
+    tampered = await register(bytes(flipped), broken_csv)
+
+    async with IpfsStore(store.settings) as ferdies:
+        ferdies.keyring = keyring(chain, TRAINER_URI)
+        # Data left pending keeps an --until-idle worker busy: run until the tampered
+        # contribution is settled, then a little longer, and stop it.
+        worker = Worker(
+            chain,
+            ferdies,
+            signer(TRAINER_URI),
+            worker_config(tmp_path / "worker", model, until_idle=False),
+        )
+        task = asyncio.create_task(worker.run())
+        try:
+            for _ in range(300):
+                settled = await asyncio.to_thread(chain.contribution, model, tampered)
+                if settled.status.state.value != "Pending":
+                    break
+                await asyncio.sleep(1)
+            await asyncio.sleep(3)
+        finally:
+            worker.stop()
+            await asyncio.wait_for(task, timeout=60)
+    assert any(d.contribution == not_for_me for r in worker.results for d in r.deferred)
+    pending = await asyncio.to_thread(chain.contribution, model, not_for_me)
+    assert pending.status.state.value == "Pending", pending.status
+    rejected = await asyncio.to_thread(chain.contribution, model, tampered)
+    assert rejected.status.state.value == "Rejected", rejected.status
+    assert rejected.status.reason is not None and rejected.status.reason.value == "InvalidSchema"
+
+
+async def test_cmu_serve_serves_an_encrypted_head_to_a_holder_only(
+    live_chain: CmuChain, live_store: IpfsStore, published_keys: None, tmp_path: Path
+) -> None:
+    chain, store = live_chain, live_store
+    model, slices = await create_permissioned_model(chain, store)
+    port = free_port()
+
+    def serve(*extra: str) -> subprocess.Popen[bytes]:
+        argv = [sys.executable, "-m", "cmu_client.cli", "serve", str(model), "--port", str(port)]
+        return subprocess.Popen(
+            [*argv, *extra],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=subprocess_env(),
+        )
+
+    # Attack first: a stranger's key does not get the model served.
+    refused = serve("--key", STRANGER)
+    _, err = await asyncio.to_thread(refused.communicate, timeout=120)
+    assert refused.returncode != 0 and b"holds no role" in err and b"Traceback" not in err
+
+    server = serve("--key", OWNER_URI)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(240):
+            assert server.poll() is None, (server.stderr.read() if server.stderr else b"").decode()
+            try:
+                if (
+                    await asyncio.to_thread(httpx.get, url + "/healthz", timeout=2)
+                ).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.5)
+        frame = slices.validation
+        rows = [
+            dict(zip(frame.feature_names, map(float, row), strict=True))
+            for row in frame.features[:3]
+        ]
+        answer = await asyncio.to_thread(httpx.post, url + "/predict", json=rows, timeout=30)
+        assert answer.status_code == 200, answer.text
+    finally:
+        server.terminate()
+        await asyncio.to_thread(server.wait, 30)

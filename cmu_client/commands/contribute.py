@@ -16,7 +16,13 @@ from cmu_client.errors import CmuError, UsageError
 from cmu_client.ipfs import IpfsStore, StoredObject, sha256
 from cmu_client.keys import Signer
 from cmu_client.output import amount
-from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
+from cmu_client.plugin import (
+    KEY_ENV,
+    CommandContext,
+    Commands,
+    add_json_argument,
+    add_key_argument,
+)
 from cmu_client.spec import MAX_SPEC_BYTES, ModelSpec, parse_spec
 from cmu_client.types import (
     ContributionMode,
@@ -47,6 +53,8 @@ def register(subparsers: Commands) -> None:
     )
     upload.add_argument("model", type=model_id)
     upload.add_argument("data", help="CSV or Parquet file")
+    # Optional: a permissioned model's data is also sealed to this account's key.
+    add_key_argument(upload)
     add_json_argument(upload)
     upload.set_defaults(handler=cmd_upload)
 
@@ -156,8 +164,14 @@ async def _validated_upload(
     if model.policy.visibility is Visibility.PERMISSIONED:
         # Sealed to the model's trainers and owner: the bytes in IPFS are ciphertext, the
         # hash the chain records is the plaintext's.
+        # ... and to the contributor, when it has a key, so that it can read its own data.
+        own: dict[str, bytes] = {}
+        if getattr(ctx.args, "key", None) or os.environ.get(KEY_ENV):
+            keypair = ctx.encryption_keypair()
+            if keypair is not None:
+                own[ctx.signer().ss58_address] = keypair.public
         sealed = await put_sealed(
-            ctx.chain(), store, model.id, raw, kind="data", roles=RoleSet.TRAINER
+            ctx.chain(), store, model.id, raw, kind="data", roles=RoleSet.TRAINER, extra=own
         )
         return data, sealed, True
     already = await store.has_pin_for(raw)
@@ -230,6 +244,9 @@ def cmd_register(args: argparse.Namespace, ctx: CommandContext) -> int:
                         "give the 64 hex characters `cmu contribute upload` printed",
                     ) from None
                 spec = await _model_spec(ctx, store, model)
+                if model.policy.visibility is Visibility.PERMISSIONED:
+                    # Data uploaded sealed (by `cmu contribute upload`) opens with the key.
+                    store.keyring = ctx.keyring(signer)
                 with ctx.output.transfer(f"data {args.cid[:16]}…") as progress:
                     raw = await store.get(args.cid, expected, "data", progress)
                 data = await load_table_async(raw, spec, subject=args.cid)

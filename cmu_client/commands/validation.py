@@ -19,12 +19,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 
+from cmu_client.access import put_sealed
 from cmu_client.commands.common import fetch_spec, hash_text, model_id, read_file
 from cmu_client.dataset import load_csv
 from cmu_client.errors import UsageError
 from cmu_client.ipfs import IpfsStore
 from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
 from cmu_client.spec import ContentRef, ModelSpec
+from cmu_client.types import Visibility
 
 
 def register(commands: Commands) -> None:
@@ -106,7 +108,14 @@ def cmd_rotate(args: argparse.Namespace, ctx: CommandContext) -> int:
             if old_bytes is not None:
                 _check_reveal(old_bytes, old, spec, args.reveal)
             load_csv(new_bytes, spec, subject=args.file)  # the new set must fit the spec
-            if args.public:
+            if args.public and record.policy.visibility is Visibility.PERMISSIONED:
+                # Sealed to the owner and every role holder (trainers read it at once;
+                # readers also get its key through the envelopes of the versions it judges).
+                stored = await put_sealed(
+                    chain, store, args.model, new_bytes, kind="validation", roles=None
+                )
+                ref = ContentRef(stored.cid, stored.sha256)
+            elif args.public:
                 stored = await store.put(new_bytes)
                 ref = ContentRef(stored.cid, stored.sha256)
             else:

@@ -73,6 +73,9 @@ def cmd_serve(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     async def serve() -> None:
         async with IpfsStore(ctx.ipfs_settings()) as store:
+            if key:
+                # A permissioned model's versions are encrypted to its role holders.
+                store.keyring = ctx.keyring()
             follower = HeadFollower(
                 chain, store, model.id, pin=args.pin, poll=args.poll, reader=reader
             )
