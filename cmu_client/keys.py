@@ -137,6 +137,26 @@ _PKCS8_LEN = 117
 _MAX_SCRYPT_N = 1 << 20
 
 
+def _scrypt(
+    password: str, salt: bytes, n: int, r: int, p: int, what: str = "the encryption key file"
+) -> bytes:
+    """scrypt with parameters read from a file, bounded so that a crafted file cannot make
+    it run for hours or exhaust memory; ``what`` names the file in the error."""
+    if not (2 <= n <= _MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= p <= 16 and 1 <= r <= 32):
+        raise KeystoreError(f"{what} asks for unsupported scrypt parameters")
+    return bytes(
+        nacl.hashlib.scrypt(
+            password.encode("utf-8"),
+            salt,
+            n=n,
+            r=r,
+            p=p,
+            dklen=32,
+            maxmem=128 * n * r * p + (1 << 20),
+        )
+    )
+
+
 def _decrypt_polkadot_json(data: dict[str, Any], password: str) -> tuple[bytes, bytes]:
     """(sr25519 secret key, public key) from a polkadot.js v3 JSON export."""
     try:
@@ -148,17 +168,7 @@ def _decrypt_polkadot_json(data: dict[str, Any], password: str) -> tuple[bytes, 
             raise KeystoreError("the key file is damaged (too short)")
         salt = encrypted[:32]
         n, p, r = (int.from_bytes(encrypted[i : i + 4], "little") for i in (32, 36, 40))
-        if not (2 <= n <= _MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= p <= 16 and 1 <= r <= 32):
-            raise KeystoreError("the key file asks for unsupported scrypt parameters")
-        key = nacl.hashlib.scrypt(
-            password.encode("utf-8"),
-            salt,
-            n=n,
-            r=r,
-            p=p,
-            dklen=32,
-            maxmem=128 * n * r * p + (1 << 20),
-        )
+        key = _scrypt(password, salt, n, r, p, what="the key file")
         encrypted = encrypted[_SCRYPT_HEADER:]
     else:
         key = password.encode("utf-8").rjust(32, b"\0")[:32]
@@ -427,27 +437,11 @@ _ENCRYPTION_FORMAT = "cmu-x25519/1"
 _ENC_SCRYPT = {"n": 1 << 15, "r": 8, "p": 1}
 
 
-def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    if not (2 <= n <= _MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= p <= 16 and 1 <= r <= 32):
-        raise KeystoreError("the encryption key file asks for unsupported scrypt parameters")
-    return bytes(
-        nacl.hashlib.scrypt(
-            password.encode("utf-8"),
-            salt,
-            n=n,
-            r=r,
-            p=p,
-            dklen=32,
-            maxmem=128 * n * r * p + (1 << 20),
-        )
-    )
-
-
 def _seal_encryption_secret(keypair: X25519Keypair, password: str, address: str) -> dict[str, Any]:
     if not password:
         raise KeystoreError("refusing to store an encryption key without a password")
     salt = os.urandom(32)
-    box = SecretBox(_scrypt(password, salt, **_ENC_SCRYPT))
+    box = SecretBox(_scrypt(password, salt, _ENC_SCRYPT["n"], _ENC_SCRYPT["r"], _ENC_SCRYPT["p"]))
     return {
         "format": _ENCRYPTION_FORMAT,
         "address": address,

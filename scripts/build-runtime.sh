@@ -51,6 +51,15 @@ log "runtime build took $((SECONDS - start)) s"
 # only checks the native side. The wasm builder forwards `upgrade-test` to the wasm.
 start=$SECONDS
 upgrade_target="${CMU_UPGRADE_TARGET:-$CMU_CACHE/target-upgrade-wasm}"
+# First build: start the nested wasm build from the main build's (same dependencies, same
+# profile), so that only cmu-runtime itself is compiled again for wasm; a cold wasm build of
+# every dependency would add tens of minutes to a fresh machine's first test run.
+if [ ! -d "$upgrade_target/debug/wbuild" ] && [ -d "$CARGO_TARGET_DIR/debug/wbuild" ]; then
+  mkdir -p "$upgrade_target/debug"
+  cp -a "$CARGO_TARGET_DIR/debug/wbuild" "$upgrade_target/debug/wbuild.tmp"
+  mv "$upgrade_target/debug/wbuild.tmp" "$upgrade_target/debug/wbuild"
+  log "upgrade-test target seeded with the main build's wasm dependencies"
+fi
 log "building the upgrade-test runtime (spec_version + 1) in $upgrade_target"
 CARGO_TARGET_DIR="$upgrade_target" cargo check --locked -p cmu-runtime --features upgrade-test
 upgrade_built="$upgrade_target/debug/wbuild/cmu-runtime/cmu_runtime.compact.compressed.wasm"

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import os
 import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -237,6 +238,17 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CMU_WORKER_")}
     env.update(extra)
     return env
+
+
+def cmu(*args: str) -> subprocess.CompletedProcess[str]:
+    """The `cmu` CLI in a subprocess with the test's environment (minus worker settings)."""
+    return subprocess.run(
+        [sys.executable, "-m", "cmu_client.cli", *args],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # tests/conftest.py loads this module as a plugin, so these fixtures need no import.

@@ -24,6 +24,7 @@ import pytest
 from fixtures_worker import (
     OWNER_URI,
     TRAINER_URI,
+    cmu,
     free_port,
     run_worker,
     signer,
@@ -48,16 +49,6 @@ READER = "//Charlie"
 STRANGER = "//Dave"  # no role at all
 REVOKED = "//Eve"  # a Reader whose role is revoked before version 1
 PERMISSIONED = AccessPolicy(visibility=Visibility.PERMISSIONED)
-
-
-def cmu(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cmu_client.cli", *args],
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def address(uri: str) -> str:

@@ -6,18 +6,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from fixtures_worker import (
     CONTRIBUTOR_URIS,
+    cmu,
     contribute,
     create_live_model,
     inputs_for,
     run_worker,
     signer,
-    subprocess_env,
 )
 
 from cmu_client.chain import CmuChain
@@ -29,16 +27,6 @@ from offchain.recipe import Recipe
 from offchain.verify import diff_artifacts, verify_version
 
 BOB = CONTRIBUTOR_URIS[0]
-
-
-def cmu(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cmu_client.cli", *args],
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 async def test_verify_confirms_worker_versions(

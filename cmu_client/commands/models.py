@@ -91,21 +91,17 @@ def register(subparsers: Commands) -> None:
     for name, handler, text in (
         ("freeze", cmd_freeze, "refuse contributions and versions"),
         ("thaw", cmd_thaw, "accept contributions and versions again"),
+        (
+            "rekey",
+            cmd_rekey,
+            "re-seal the head's content key for the current role holders (permissioned)",
+        ),
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("model", type=model_id)
         add_key_argument(p)
         add_json_argument(p)
         p.set_defaults(handler=handler)
-
-    rekey = sub.add_parser(
-        "rekey",
-        help="re-seal the head's content key for the current role holders (permissioned)",
-    )
-    rekey.add_argument("model", type=model_id)
-    add_key_argument(rekey)
-    add_json_argument(rekey)
-    rekey.set_defaults(handler=cmd_rekey)
 
     slash = sub.add_parser(
         "slash-destination",
