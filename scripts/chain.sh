@@ -85,6 +85,11 @@ chain_start() {
   if [ -n "$resume" ]; then
     "$CMU_VENV/bin/python" "$CMU_ROOT/scripts/align_genesis_hash.py" "ws://127.0.0.1:$CHOPSTICKS_PORT" >> "$CHAIN_LOG" 2>&1 \
       || { chain_stop_quiet; die "could not align the resumed chain's genesis hash; log: $CHAIN_LOG"; }
+  else
+    # chopsticks rebuilds #1 on every start and a resume overwrites the stored #1 with it:
+    # #1 must be its own empty block, never the block of a user's first extrinsic.
+    python3 "$CMU_ROOT/scripts/ensure_first_block.py" "http://127.0.0.1:$CHOPSTICKS_PORT" >> "$CHAIN_LOG" 2>&1 \
+      || { chain_stop_quiet; die "the dev chain could not build its first block; log: $CHAIN_LOG"; }
   fi
   log "dev chain ready: ws://127.0.0.1:$CHOPSTICKS_PORT"
 }
