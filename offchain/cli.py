@@ -140,6 +140,11 @@ def register(subparsers: Commands) -> None:
         help="record the outcome on chain (attest_version, with --key; pallet-cmu v2): the "
         "report is pinned in IPFS and the attestation deposit held",
     )
+    verify.add_argument(
+        "--validation-dir",
+        help="directory holding private validation sets you were given (found by hash): "
+        "verifies a version whose set is not revealed, e.g. on a permissioned model",
+    )
     add_key_argument(verify)
     add_json_argument(verify)
     verify.set_defaults(handler=cmd_verify)
@@ -235,6 +240,7 @@ def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
     from cmu_client.ipfs import IpfsStore
     from cmu_client.types import Visibility
     from offchain.inputs import Inputs
+    from offchain.private_sets import PrivateSets
     from offchain.verify import Attested, VerifyReport, attest, verify_version
 
     chain = ctx.chain()
@@ -258,6 +264,14 @@ def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
             "pass --key NAME (a holder of a role on the model)",
         )
 
+    given = args.validation_dir
+    if given and not Path(given).expanduser().is_dir():
+        raise UsageError(
+            f"--validation-dir {given} is not a directory",
+            "pass the directory that holds the validation set file the owner gave you",
+        )
+    held = PrivateSets(Path(given).expanduser() if given else None)
+
     async def run() -> tuple[VerifyReport, Attested | None]:
         async with IpfsStore(ctx.ipfs_settings()) as store:
             if encrypted:
@@ -266,7 +280,7 @@ def cmd_verify(args: argparse.Namespace, ctx: CommandContext) -> int:
                 store.keyring = ctx.keyring(signer)
                 await store.keyring.open_version(store, args.model, args.version)
             with ctx.output.status(f"re-deriving model {args.model} version {args.version}"):
-                report = await verify_version(chain, Inputs(store), args.model, args.version)
+                report = await verify_version(chain, Inputs(store, held), args.model, args.version)
             attested = None
             if signer is not None:
                 with ctx.output.status(f"attesting {report.outcome.value}"):

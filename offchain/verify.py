@@ -148,7 +148,8 @@ async def verify_version(chain: CmuChain, inputs: Inputs, model: int, version: i
                 f"the validation set is private (committed sha2-256"
                 f" {recipe.validation.sha256.hex()[:16]}..., CID {recipe.validation.cid}) and"
                 f" not revealed yet ({missing.message}): verify again once the owner rotates"
-                " it (cmu validation rotate --reveal)",
+                " it (cmu validation rotate --reveal), or, given the file by the owner, with"
+                " cmu verify --validation-dir DIR",
             )
             return report
     parent_artifact = None

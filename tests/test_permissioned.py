@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fixtures_client import csv_rows, spec_document
 from fixtures_worker import (
     OWNER_URI,
     TRAINER_URI,
@@ -35,7 +36,7 @@ from fixtures_worker import (
 from cmu_client import access, crypto
 from cmu_client.access import Keyring
 from cmu_client.chain import CmuChain
-from cmu_client.errors import EncryptionError, NoAccessError
+from cmu_client.errors import CmuError, EncryptionError, NoAccessError
 from cmu_client.ipfs import IpfsStore, sha256
 from cmu_client.keys import dev_encryption_keypair
 from cmu_client.spec import parse_spec
@@ -509,3 +510,83 @@ async def test_cmu_serve_serves_an_encrypted_head_to_a_holder_only(
     finally:
         server.terminate()
         await asyncio.to_thread(server.wait, 30)
+
+
+async def _kubo_has(store: IpfsStore, cid: str) -> bool:
+    async with IpfsStore(store.settings) as plain:
+        try:
+            await asyncio.wait_for(plain.size(cid), timeout=20)
+        except (CmuError, TimeoutError):
+            return False
+        return True
+
+
+async def test_a_private_validation_set_of_a_permissioned_model_stays_out_of_ipfs(
+    live_chain: CmuChain, live_store: IpfsStore, published_keys: None, tmp_path: Path
+) -> None:
+    """A reveal publishes the set in the clear at its committed CID. On a permissioned model
+    that would hand the model's data to everyone, so it is refused unless the owner says
+    --in-the-clear; a holder given the file verifies with cmu verify --validation-dir."""
+    chain = live_chain
+    seed = secrets.randbelow(10**9)  # fresh rows: the committed set must be new to Kubo
+    files = {name: tmp_path / f"{name}.csv" for name in ("data", "validation", "next")}
+    for offset, (name, rows) in enumerate((("data", 300), ("validation", 150), ("next", 150))):
+        files[name].write_bytes(csv_rows(rows, seed=seed + offset))
+    held = tmp_path / "held"
+    held.mkdir()
+    (held / "given-by-the-owner.csv").write_bytes(files["validation"].read_bytes())
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(spec_document()))
+    created = cmu(
+        "model", "create", "--spec", str(spec), "--data", str(files["data"]),
+        "--validation", str(files["validation"]), "--private-validation",
+        "--visibility", "permissioned", "--key", OWNER_URI, "--json",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    model, committed = (
+        json.loads(created.stdout)["model"],
+        json.loads(created.stdout)["validation_cid"],
+    )
+    assert not await _kubo_has(live_store, committed)
+    spec_cid = chain.model(model).spec_cid
+
+    # Attacks on the data first: neither way of revealing publishes it without consent.
+    rotate_and_reveal = cmu(
+        "validation", "rotate", str(model), "--file", str(files["next"]),
+        "--reveal", str(files["validation"]), "--key", OWNER_URI,
+    )  # fmt: skip
+    one_clear_line(rotate_and_reveal, "is permissioned", "--in-the-clear", "--validation-dir")
+    assert chain.model(model).spec_cid == spec_cid  # the refusal changed nothing
+    rotated = cmu(
+        "validation", "rotate", str(model), "--file", str(files["next"]), "--key", OWNER_URI
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    reveal = cmu("validation", "reveal", str(model), str(files["validation"]))
+    one_clear_line(reveal, "is permissioned", "--in-the-clear")
+    assert not await _kubo_has(live_store, committed)
+
+    # Without the file, verify says what is missing and how to supply it.
+    unverified = cmu("verify", str(model), "0", "--key", OWNER_URI, "--json")
+    assert unverified.returncode == 1, unverified.stderr
+    failed = {
+        c["name"]: c["detail"] for c in json.loads(unverified.stdout)["checks"] if not c["ok"]
+    }
+    assert "not revealed" in failed["validation"] and "--validation-dir" in failed["validation"]
+    missing_dir = cmu(
+        "verify", str(model), "0", "--key", OWNER_URI, "--validation-dir", str(tmp_path / "nope")
+    )
+    one_clear_line(missing_dir, "is not a directory")
+    # A holder given the file re-derives version 0 bit for bit.
+    verified = cmu(
+        "verify", str(model), "0", "--key", OWNER_URI, "--validation-dir", str(held), "--json"
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert json.loads(verified.stdout)["matches"] is True
+
+    # The owner may still choose to publish it, explicitly.
+    public = cmu(
+        "validation", "reveal", str(model), str(files["validation"]), "--in-the-clear", "--json"
+    )
+    assert public.returncode == 0, public.stderr
+    assert json.loads(public.stdout)["cid"] == committed
+    assert await _kubo_has(live_store, committed)

@@ -6,7 +6,10 @@ commits to it, but its bytes are not in IPFS. Contributors cannot tune their dat
 they cannot see; trainers are given the file and point the worker at it
 (``cmu worker run --validation-dir``). When the owner rotates to a new set, the old one is
 revealed: added to IPFS at exactly the committed CID, and from then on anyone can verify the
-versions it judged (``cmu verify`` checks its hash against the recipe).
+versions it judged (``cmu verify`` checks its hash against the recipe). On a permissioned
+model a reveal would publish the model's data to everyone, so it needs ``--in-the-clear``;
+otherwise the owner hands the file to the role holders who verify, and they run
+``cmu verify M V --validation-dir DIR``.
 
 - ``cmu validation rotate M --file NEW.csv [--public] [--reveal OLD.csv]`` (owner): a new
   spec whose validation set is NEW (private unless ``--public``), then reveals OLD.
@@ -26,7 +29,7 @@ from cmu_client.errors import UsageError
 from cmu_client.ipfs import IpfsStore
 from cmu_client.plugin import CommandContext, Commands, add_json_argument, add_key_argument
 from cmu_client.spec import ContentRef, ModelSpec
-from cmu_client.types import Visibility
+from cmu_client.types import Model, Visibility
 
 
 def register(commands: Commands) -> None:
@@ -54,6 +57,11 @@ def register(commands: Commands) -> None:
         "--public", action="store_true", help="publish the new set instead of committing to it"
     )
     rotate.add_argument("--reveal", metavar="OLD", help="the old private set, to publish now")
+    rotate.add_argument(
+        "--in-the-clear",
+        action="store_true",
+        help="on a permissioned model, reveal anyway: the set becomes readable by anyone",
+    )
     add_key_argument(rotate)
     add_json_argument(rotate)
     rotate.set_defaults(handler=cmd_rotate)
@@ -64,6 +72,11 @@ def register(commands: Commands) -> None:
     )
     reveal.add_argument("model", type=model_id)
     reveal.add_argument("file", help="the retired validation set (CSV)")
+    reveal.add_argument(
+        "--in-the-clear",
+        action="store_true",
+        help="on a permissioned model, reveal anyway: the set becomes readable by anyone",
+    )
     add_json_argument(reveal)
     reveal.set_defaults(handler=cmd_reveal)
 
@@ -107,6 +120,7 @@ def cmd_rotate(args: argparse.Namespace, ctx: CommandContext) -> int:
             old = _validation_of(spec, args.model)
             if old_bytes is not None:
                 _check_reveal(old_bytes, old, spec, args.reveal)
+                _refuse_clear_reveal(record, args)
             load_csv(new_bytes, spec, subject=args.file)  # the new set must fit the spec
             if args.public and record.policy.visibility is Visibility.PERMISSIONED:
                 # Sealed to the owner and every role holder (trainers read it at once;
@@ -169,6 +183,7 @@ def cmd_reveal(args: argparse.Namespace, ctx: CommandContext) -> int:
                     " it would let contributors tune to it",
                     "rotate to a new set first: cmu validation rotate M --file NEW --reveal OLD",
                 )
+            _refuse_clear_reveal(record, args)
             stored = await store.put(raw)
             return {"model": args.model, "cid": stored.cid, "sha256": stored.sha256.hex()}
 
@@ -213,4 +228,18 @@ def _check_reveal(raw: bytes, committed: ContentRef, spec: ModelSpec, path: str)
             f" {hashlib.sha256(raw).hexdigest()[:16]}..., committed"
             f" {committed.sha256.hex()[:16]}...)",
             "pass the file the spec committed to",
+        )
+
+
+def _refuse_clear_reveal(record: Model, args: argparse.Namespace) -> None:
+    """A reveal puts the set into IPFS in the clear, at the CID the spec committed to (which
+    is what lets anyone verify). On a permissioned model that publishes the model's data to
+    everyone, so it takes an explicit ``--in-the-clear``; without it, the owner gives the
+    file to the role holders who verify, and they pass ``cmu verify --validation-dir``."""
+    if record.policy.visibility is Visibility.PERMISSIONED and not args.in_the_clear:
+        raise UsageError(
+            f"model {args.model} is permissioned: revealing its validation set would publish"
+            " it in the clear, readable by anyone with the CID",
+            "give the file to the role holders who verify (cmu verify M V --validation-dir"
+            " DIR), or pass --in-the-clear to publish it anyway",
         )
