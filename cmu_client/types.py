@@ -73,7 +73,9 @@ class RoleSet(enum.IntFlag):
 
 
 class Visibility(enum.Enum):
-    """Who may read a model's artifacts (honoured by clients, not hidden by the chain)."""
+    """Who may read a model's content: anyone, or (``PERMISSIONED``) only the accounts its
+    per-version content keys are sealed to (:mod:`cmu_client.access`); the chain itself
+    shows every model's records to everyone."""
 
     PUBLIC = "Public"
     PERMISSIONED = "Permissioned"

@@ -30,6 +30,7 @@ from cmu_client.types import (
     ContributionState,
     Model,
     Version,
+    Visibility,
     amount,
 )
 
@@ -106,12 +107,14 @@ def render(snapshot: Snapshot) -> RenderableType:
 
 def _models_table(snapshot: Snapshot) -> Table:
     table = Table(title="Models", title_justify="left", header_style="bold", expand=False)
-    for column in ("model", "owner", "head", "versions", "contributions", "pending", "state"):
+    columns = ("model", "owner", "access", "head", "versions", "contributions", "pending", "state")
+    for column in columns:
         table.add_column(column)
     for m in snapshot.models:
         table.add_row(
             str(m.id),
             _short(m.owner or "-"),
+            _access(m),
             "-" if m.head is None else f"v{m.head}",
             str(m.version_count),
             str(m.contribution_count),
@@ -119,6 +122,13 @@ def _models_table(snapshot: Snapshot) -> Table:
             Text("frozen", style="cyan") if m.frozen else Text("active", style="green"),
         )
     return table
+
+
+def _access(model: Model) -> Text:
+    """Public, or permissioned: its content in IPFS is encrypted to the role holders."""
+    if model.policy.visibility is Visibility.PERMISSIONED:
+        return Text("permissioned", style="magenta")
+    return Text("public")
 
 
 def _lineage_table(view: ModelView, attested: bool = False) -> Table:

@@ -31,6 +31,15 @@ def text_of(renderable: object) -> str:
     return console.export_text()
 
 
+def model_access(screen: str, model: int) -> str:
+    """The access cell of ``model``'s row in the Models table."""
+    for line in screen.splitlines():
+        cells = [cell.strip() for cell in line.split("│") if cell.strip()]
+        if len(cells) >= 3 and cells[0] == str(model) and "…" in cells[1]:
+            return cells[2]
+    raise AssertionError(f"no row for model {model} in the Models table:\n{screen}")
+
+
 async def test_monitor_shows_lineage_metrics_and_settled_deposits(
     live_chain: CmuChain, live_store: IpfsStore, tmp_path: Path
 ) -> None:
@@ -44,6 +53,7 @@ async def test_monitor_shows_lineage_metrics_and_settled_deposits(
     )
     screen = text_of(render(before))
     assert "v0 (head)" in screen and "val_auc" in screen
+    assert model_access(screen, model.id) == "public"
     assert f"Model {model.id} contributions" in screen
 
     good, _ = await contribute(chain, store, BOB, model.id, model.slices.contributions[0].to_csv())

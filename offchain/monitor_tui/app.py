@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, OptionList, RichLog, Static, TabbedContent, TabPane
 
 from cmu_client.chain import CmuChain
+from cmu_client.types import Visibility
 from offchain.monitor_tui import view
 from offchain.monitor_tui.feed import ChainFeed, ModelState
 
@@ -200,9 +201,11 @@ class MonitorApp(App[None]):
         primary = view.primary_metric(keys)
         head = "-" if model.head is None else f"v{model.head}"
         frozen = " FROZEN" if model.frozen else ""
+        encrypted = model.policy.visibility is Visibility.PERMISSIONED
         line1 = (
             f"model {model.id}{frozen} · head {head} · {model.version_count} versions · "
             f"{model.contribution_count} contributions"
+            + (" · permissioned (encrypted)" if encrypted else "")
         )
         trend = ""
         if primary is not None:
