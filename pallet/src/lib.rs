@@ -780,11 +780,10 @@ pub mod pallet {
 		/// `StaleParent`, `EmptyCid`, `EnvelopeRequired`, `EnvelopeNotAllowed`,
 		/// `UnknownContribution`, `DuplicateSettlement`, `Overflow`; funds errors.
 		///
-		/// Weight: the benchmarked `publish_version(s)` plus one write (`VersionEnvelopes`),
-		/// a hand estimate pending a bencher re-run.
+		/// Weight: the benchmarked `publish_version(s)`, measured on a permissioned model, so
+		/// it includes the `VersionEnvelopes` write.
 		#[pallet::call_index(9)]
-		#[pallet::weight(T::WeightInfo::publish_version(settlements.len() as u32)
-			.saturating_add(T::DbWeight::get().writes(1)))]
+		#[pallet::weight(T::WeightInfo::publish_version(settlements.len() as u32))]
 		#[allow(clippy::too_many_arguments)]
 		pub fn publish_version(
 			origin: OriginFor<T>,

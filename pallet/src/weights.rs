@@ -25,7 +25,7 @@
 // benchmark
 // pallet
 // --json-file
-// /root/.cache/cmu/logs/bench-weights-20261130-170320-7981.json
+// /root/.cache/cmu/logs/bench-weights-20261130-220433-22665.json
 // --runtime
 // /root/.cache/cmu/target-bench-wasm/debug/wbuild/cmu-runtime/cmu_runtime.compact.compressed.wasm
 // --genesis-builder-preset
@@ -97,7 +97,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Nfts::Attribute` (r:1 w:1)
 	/// Proof: `Nfts::Attribute` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
 	/// Storage: `Nfts::CollectionRoleOf` (r:0 w:1)
@@ -112,8 +112,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `115`
 		//  Estimated: `4326`
-		// Minimum execution time: 82_853_000 picoseconds.
-		Weight::from_parts(87_580_000, 4326)
+		// Minimum execution time: 84_256_000 picoseconds.
+		Weight::from_parts(87_771_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
@@ -131,8 +131,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `976`
 		//  Estimated: `4326`
-		// Minimum execution time: 31_647_000 picoseconds.
-		Weight::from_parts(33_470_000, 4326)
+		// Minimum execution time: 31_457_000 picoseconds.
+		Weight::from_parts(33_089_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -148,8 +148,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `800`
 		//  Estimated: `4326`
-		// Minimum execution time: 18_277_000 picoseconds.
-		Weight::from_parts(19_299_000, 4326)
+		// Minimum execution time: 17_756_000 picoseconds.
+		Weight::from_parts(18_748_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -163,8 +163,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `675`
 		//  Estimated: `4326`
-		// Minimum execution time: 15_003_000 picoseconds.
-		Weight::from_parts(16_054_000, 4326)
+		// Minimum execution time: 14_422_000 picoseconds.
+		Weight::from_parts(15_423_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -180,8 +180,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `800`
 		//  Estimated: `6142`
-		// Minimum execution time: 20_931_000 picoseconds.
-		Weight::from_parts(22_043_000, 6142)
+		// Minimum execution time: 20_450_000 picoseconds.
+		Weight::from_parts(21_582_000, 6142)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -197,8 +197,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `893`
 		//  Estimated: `6142`
-		// Minimum execution time: 22_233_000 picoseconds.
-		Weight::from_parts(23_696_000, 6142)
+		// Minimum execution time: 21_833_000 picoseconds.
+		Weight::from_parts(23_135_000, 6142)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -218,8 +218,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `982`
 		//  Estimated: `4326`
-		// Minimum execution time: 36_564_000 picoseconds.
-		Weight::from_parts(39_188_000, 4326)
+		// Minimum execution time: 37_396_000 picoseconds.
+		Weight::from_parts(39_489_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -239,8 +239,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `996`
 		//  Estimated: `4326`
-		// Minimum execution time: 30_245_000 picoseconds.
-		Weight::from_parts(31_948_000, 4326)
+		// Minimum execution time: 30_265_000 picoseconds.
+		Weight::from_parts(32_008_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -257,7 +257,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Cmu::Contributions` (r:0 w:1)
 	/// Proof: `Cmu::Contributions` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
 	/// Storage: `Cmu::PendingContributions` (r:0 w:1)
@@ -266,8 +266,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1007`
 		//  Estimated: `4326`
-		// Minimum execution time: 57_486_000 picoseconds.
-		Weight::from_parts(61_512_000, 4326)
+		// Minimum execution time: 59_969_000 picoseconds.
+		Weight::from_parts(62_814_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -278,7 +278,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Cmu::PendingPerAccount` (r:1 w:1)
 	/// Proof: `Cmu::PendingPerAccount` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Cmu::PendingContributions` (r:0 w:1)
@@ -286,9 +286,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn withdraw_contribution() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1153`
-		//  Estimated: `6196`
-		// Minimum execution time: 77_726_000 picoseconds.
-		Weight::from_parts(81_542_000, 6196)
+		//  Estimated: `6218`
+		// Minimum execution time: 81_201_000 picoseconds.
+		Weight::from_parts(84_075_000, 6218)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -309,30 +309,32 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:66 w:66)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:65 w:65)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Nfts::Collection` (r:1 w:1)
 	/// Proof: `Nfts::Collection` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Nfts::Attribute` (r:2 w:2)
 	/// Proof: `Nfts::Attribute` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
 	/// Storage: `Cmu::Versions` (r:0 w:1)
 	/// Proof: `Cmu::Versions` (`max_values`: None, `max_size`: Some(1337), added: 3812, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::VersionEnvelopes` (r:0 w:1)
+	/// Proof: `Cmu::VersionEnvelopes` (`max_values`: None, `max_size`: Some(162), added: 2637, mode: `MaxEncodedLen`)
 	/// Storage: `Cmu::PendingContributions` (r:0 w:64)
 	/// Proof: `Cmu::PendingContributions` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	/// The range of component `h` is `[1, 200]`.
 	fn publish_version(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1528 + s * (472 ±0)`
+		//  Measured:  `1561 + s * (472 ±0)`
 		//  Estimated: `6898 + s * (2752 ±0)`
-		// Minimum execution time: 104_125_000 picoseconds.
-		Weight::from_parts(72_706_046, 6898)
-			// Standard Error: 66_435
-			.saturating_add(Weight::from_parts(50_973_730, 0).saturating_mul(s.into()))
-			// Standard Error: 21_511 (h, charged at h = 200)
-			.saturating_add(Weight::from_parts(234_117, 0).saturating_mul(200_u64))
+		// Minimum execution time: 128_251_000 picoseconds.
+		Weight::from_parts(111_938_373, 6898)
+			// Standard Error: 89_443
+			.saturating_add(Weight::from_parts(52_614_569, 0).saturating_mul(s.into()))
+			// Standard Error: 28_961 (h, charged at h = 200)
+			.saturating_add(Weight::from_parts(147_012, 0).saturating_mul(200_u64))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2752).saturating_mul(s.into()))
 	}
@@ -354,8 +356,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2352`
 		//  Estimated: `6898`
-		// Minimum execution time: 55_583_000 picoseconds.
-		Weight::from_parts(58_598_000, 6898)
+		// Minimum execution time: 57_636_000 picoseconds.
+		Weight::from_parts(61_011_000, 6898)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -373,8 +375,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1943`
 		//  Estimated: `4802`
-		// Minimum execution time: 23_325_000 picoseconds.
-		Weight::from_parts(25_118_000, 4802)
+		// Minimum execution time: 23_866_000 picoseconds.
+		Weight::from_parts(25_307_000, 4802)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -390,8 +392,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1818`
 		//  Estimated: `4802`
-		// Minimum execution time: 20_029_000 picoseconds.
-		Weight::from_parts(21_412_000, 4802)
+		// Minimum execution time: 20_521_000 picoseconds.
+		Weight::from_parts(21_833_000, 4802)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -404,13 +406,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn retire_model() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `890`
 		//  Estimated: `4326`
-		// Minimum execution time: 43_825_000 picoseconds.
-		Weight::from_parts(46_519_000, 4326)
+		// Minimum execution time: 45_147_000 picoseconds.
+		Weight::from_parts(47_170_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -431,7 +433,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:65 w:65)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:64 w:64)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Cmu::PendingContributions` (r:0 w:64)
 	/// Proof: `Cmu::PendingContributions` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
@@ -439,10 +441,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1018 + s * (472 ±0)`
 		//  Estimated: `4326 + s * (2752 ±0)`
-		// Minimum execution time: 16_485_000 picoseconds.
-		Weight::from_parts(21_507_640, 4326)
-			// Standard Error: 29_271
-			.saturating_add(Weight::from_parts(50_124_722, 0).saturating_mul(s.into()))
+		// Minimum execution time: 16_564_000 picoseconds.
+		Weight::from_parts(17_081_766, 4326)
+			// Standard Error: 66_425
+			.saturating_add(Weight::from_parts(51_516_255, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -458,31 +460,43 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn attest_version() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1643`
 		//  Estimated: `4802`
-		// Minimum execution time: 55_312_000 picoseconds.
-		Weight::from_parts(59_258_000, 4802)
+		// Minimum execution time: 57_826_000 picoseconds.
+		Weight::from_parts(60_911_000, 4802)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// HAND ESTIMATE, not bencher output (pending a `scripts/bench-weights.sh` re-run):
-	/// Storage: `Cmu::EncryptionKeys` (r:1 w:1) (the read only when clearing)
-	/// Proof: `Cmu::EncryptionKeys` (key 48 B + value 32 B, added: ~2555)
-	/// Time: about twice a one-write call's measured time.
+	/// Storage: `Cmu::EncryptionKeys` (r:1 w:1)
+	/// Proof: `Cmu::EncryptionKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn set_encryption_key() -> Weight {
-		Weight::from_parts(30_000_000, 3_600)
+		// Proof Size summary in bytes:
+		//  Measured:  `111`
+		//  Estimated: `3545`
+		// Minimum execution time: 7_881_000 picoseconds.
+		Weight::from_parts(8_413_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// HAND ESTIMATE, not bencher output (pending a `scripts/bench-weights.sh` re-run):
-	/// reads as `deprecate_version` (Models, ModelCollection, Nfts::Item, Roles) plus
-	/// `Cmu::VersionEnvelopes` (r:1 w:1, key 28 B + a CID of up to `MaxCidLen`); time and
-	/// proof charged at about twice `deprecate_version`'s measured figures.
+	/// Storage: `Cmu::Models` (r:1 w:0)
+	/// Proof: `Cmu::Models` (`max_values`: None, `max_size`: Some(288), added: 2763, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::ModelCollection` (r:1 w:0)
+	/// Proof: `Cmu::ModelCollection` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Nfts::Item` (r:1 w:0)
+	/// Proof: `Nfts::Item` (`max_values`: None, `max_size`: Some(861), added: 3336, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::Roles` (r:1 w:0)
+	/// Proof: `Cmu::Roles` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
+	/// Storage: `Cmu::VersionEnvelopes` (r:1 w:1)
+	/// Proof: `Cmu::VersionEnvelopes` (`max_values`: None, `max_size`: Some(162), added: 2637, mode: `MaxEncodedLen`)
 	fn set_version_envelope() -> Weight {
-		Weight::from_parts(50_000_000, 9_600)
+		// Proof Size summary in bytes:
+		//  Measured:  `922`
+		//  Estimated: `4326`
+		// Minimum execution time: 21_111_000 picoseconds.
+		Weight::from_parts(22_233_000, 4326)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -491,88 +505,88 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// For tests: RocksDB weights.
 impl WeightInfo for () {
 	fn create_model() -> Weight {
-		Weight::from_parts(87_580_000, 4326)
+		Weight::from_parts(87_771_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(14_u64))
 	}
 	fn set_model_metadata() -> Weight {
-		Weight::from_parts(33_470_000, 4326)
+		Weight::from_parts(33_089_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_access_policy() -> Weight {
-		Weight::from_parts(19_299_000, 4326)
+		Weight::from_parts(18_748_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_slash_destination() -> Weight {
-		Weight::from_parts(16_054_000, 4326)
+		Weight::from_parts(15_423_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn grant_role() -> Weight {
-		Weight::from_parts(22_043_000, 6142)
+		Weight::from_parts(21_582_000, 6142)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn revoke_role() -> Weight {
-		Weight::from_parts(23_696_000, 6142)
+		Weight::from_parts(23_135_000, 6142)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn freeze_model() -> Weight {
-		Weight::from_parts(39_188_000, 4326)
+		Weight::from_parts(39_489_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn thaw_model() -> Weight {
-		Weight::from_parts(31_948_000, 4326)
+		Weight::from_parts(32_008_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_contribution() -> Weight {
-		Weight::from_parts(61_512_000, 4326)
+		Weight::from_parts(62_814_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn withdraw_contribution() -> Weight {
-		Weight::from_parts(81_542_000, 6196)
+		Weight::from_parts(84_075_000, 6218)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn publish_version(s: u32, ) -> Weight {
-		Weight::from_parts(72_706_046, 6898)
-			.saturating_add(Weight::from_parts(50_973_730, 0).saturating_mul(s.into()))
-			.saturating_add(Weight::from_parts(234_117, 0).saturating_mul(200_u64))
+		Weight::from_parts(111_938_373, 6898)
+			.saturating_add(Weight::from_parts(52_614_569, 0).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(147_012, 0).saturating_mul(200_u64))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(s.into())))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
 			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2752).saturating_mul(s.into()))
 	}
 	fn set_head() -> Weight {
-		Weight::from_parts(58_598_000, 6898)
+		Weight::from_parts(61_011_000, 6898)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn deprecate_version() -> Weight {
-		Weight::from_parts(25_118_000, 4802)
+		Weight::from_parts(25_307_000, 4802)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn revoke_version() -> Weight {
-		Weight::from_parts(21_412_000, 4802)
+		Weight::from_parts(21_833_000, 4802)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn retire_model() -> Weight {
-		Weight::from_parts(46_519_000, 4326)
+		Weight::from_parts(47_170_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn reject_contributions(s: u32, ) -> Weight {
-		Weight::from_parts(21_507_640, 4326)
-			.saturating_add(Weight::from_parts(50_124_722, 0).saturating_mul(s.into()))
+		Weight::from_parts(17_081_766, 4326)
+			.saturating_add(Weight::from_parts(51_516_255, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -580,25 +594,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2752).saturating_mul(s.into()))
 	}
 	fn attest_version() -> Weight {
-		Weight::from_parts(59_258_000, 4802)
+		Weight::from_parts(60_911_000, 4802)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
-	/// HAND ESTIMATE, not bencher output (pending a `scripts/bench-weights.sh` re-run):
-	/// Storage: `Cmu::EncryptionKeys` (r:1 w:1) (the read only when clearing)
-	/// Proof: `Cmu::EncryptionKeys` (key 48 B + value 32 B, added: ~2555)
-	/// Time: about twice a one-write call's measured time.
 	fn set_encryption_key() -> Weight {
-		Weight::from_parts(30_000_000, 3_600)
+		Weight::from_parts(8_413_000, 3545)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// HAND ESTIMATE, not bencher output (pending a `scripts/bench-weights.sh` re-run):
-	/// reads as `deprecate_version` (Models, ModelCollection, Nfts::Item, Roles) plus
-	/// `Cmu::VersionEnvelopes` (r:1 w:1, key 28 B + a CID of up to `MaxCidLen`); time and
-	/// proof charged at about twice `deprecate_version`'s measured figures.
 	fn set_version_envelope() -> Weight {
-		Weight::from_parts(50_000_000, 9_600)
+		Weight::from_parts(22_233_000, 4326)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

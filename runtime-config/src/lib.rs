@@ -145,15 +145,16 @@ pub const TOKEN_SYMBOL: &str = "CMU";
 pub const SS58_PREFIX: u16 = 42;
 
 /// The runtime's identity. Bump `spec_version` on every change to its logic and
-/// `transaction_version` whenever call indices or transaction encoding change. 200 is the
-/// first parachain runtime (the solo runtime ended at 101).
+/// `transaction_version` whenever call indices or transaction encoding change. 200 was the
+/// first parachain runtime (the solo runtime ended at 101); 201 carries bencher weights for
+/// the encryption calls.
 #[cfg(not(feature = "upgrade-test"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("cmu"),
 	impl_name: Cow::Borrowed("cmu"),
 	authoring_version: 1,
-	spec_version: 200,
+	spec_version: 201,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -168,7 +169,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("cmu"),
 	impl_name: Cow::Borrowed("cmu"),
 	authoring_version: 1,
-	spec_version: 201,
+	spec_version: 202,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
