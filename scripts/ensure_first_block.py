@@ -20,21 +20,10 @@ Exit 0 when the head is at #1 or later, 1 when #1 could not be built.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-import urllib.request
-from typing import Any
 
-
-def rpc(url: str, method: str, params: list[Any]) -> Any:
-    payload = json.dumps({"id": 1, "jsonrpc": "2.0", "method": method, "params": params})
-    request = urllib.request.Request(url, payload.encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        answer = json.loads(response.read())
-    if "error" in answer:
-        raise RuntimeError(f"{method}: {answer['error']}")
-    return answer["result"]
+from chain_rpc import rpc
 
 
 def head_number(url: str) -> int:

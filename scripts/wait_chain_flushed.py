@@ -16,20 +16,15 @@ Exit 0 when the head is in the database, 1 on timeout (with the head that is mis
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 import time
-import urllib.request
+
+from chain_rpc import rpc
 
 
 def head_hash(url: str) -> str:
-    payload = json.dumps(
-        {"id": 1, "jsonrpc": "2.0", "method": "chain_getBlockHash", "params": []}
-    ).encode()
-    request = urllib.request.Request(url, payload, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        result = json.loads(response.read())["result"]
+    result = rpc(url, "chain_getBlockHash", [], timeout=5)
     if not isinstance(result, str):
         raise ValueError(f"chain_getBlockHash returned {result!r}")
     return result
@@ -49,14 +44,14 @@ def main(url: str, db_path: str, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     try:
         head = head_hash(url)
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, RuntimeError) as err:
         print(f"chain RPC at {url} does not answer ({err}); nothing to wait for", file=sys.stderr)
         return 2
     while time.monotonic() < deadline:
         if block_saved(db_path, head):
             try:
                 latest = head_hash(url)
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, RuntimeError):
                 return 0  # it stopped serving after writing the head we saw
             if latest == head:
                 return 0
