@@ -107,14 +107,12 @@ def render(snapshot: Snapshot) -> RenderableType:
 
 def _models_table(snapshot: Snapshot) -> Table:
     table = Table(title="Models", title_justify="left", header_style="bold", expand=False)
-    columns = ("model", "owner", "access", "head", "versions", "contributions", "pending", "state")
-    for column in columns:
+    for column in ("model", "owner", "head", "versions", "contributions", "pending", "state"):
         table.add_column(column)
     for m in snapshot.models:
         table.add_row(
             str(m.id),
             _short(m.owner or "-"),
-            _access(m),
             "-" if m.head is None else f"v{m.head}",
             str(m.version_count),
             str(m.contribution_count),
@@ -124,16 +122,12 @@ def _models_table(snapshot: Snapshot) -> Table:
     return table
 
 
-def _access(model: Model) -> Text:
-    """Public, or permissioned: its content in IPFS is encrypted to the role holders."""
-    if model.policy.visibility is Visibility.PERMISSIONED:
-        return Text("permissioned", style="magenta")
-    return Text("public")
-
-
 def _lineage_table(view: ModelView, attested: bool = False) -> Table:
+    # A title, not a column of the Models table: that table just fits 80 columns.
+    encrypted = view.model.policy.visibility is Visibility.PERMISSIONED
     table = Table(
-        title=f"Model {view.model.id} lineage (head first)",
+        title=f"Model {view.model.id} lineage (head first)"
+        + (" · permissioned (encrypted)" if encrypted else ""),
         title_justify="left",
         header_style="bold",
     )

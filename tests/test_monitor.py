@@ -31,13 +31,12 @@ def text_of(renderable: object) -> str:
     return console.export_text()
 
 
-def model_access(screen: str, model: int) -> str:
-    """The access cell of ``model``'s row in the Models table."""
+def lineage_title(screen: str, model: int) -> str:
+    """The title line of ``model``'s lineage table."""
     for line in screen.splitlines():
-        cells = [cell.strip() for cell in line.split("│") if cell.strip()]
-        if len(cells) >= 3 and cells[0] == str(model) and "…" in cells[1]:
-            return cells[2]
-    raise AssertionError(f"no row for model {model} in the Models table:\n{screen}")
+        if f"Model {model} lineage (head first)" in line:
+            return line
+    raise AssertionError(f"no lineage table for model {model}:\n{screen}")
 
 
 async def test_monitor_shows_lineage_metrics_and_settled_deposits(
@@ -53,7 +52,7 @@ async def test_monitor_shows_lineage_metrics_and_settled_deposits(
     )
     screen = text_of(render(before))
     assert "v0 (head)" in screen and "val_auc" in screen
-    assert model_access(screen, model.id) == "public"
+    assert "permissioned" not in lineage_title(screen, model.id)
     assert f"Model {model.id} contributions" in screen
 
     good, _ = await contribute(chain, store, BOB, model.id, model.slices.contributions[0].to_csv())

@@ -32,7 +32,7 @@ from fixtures_worker import (
     subprocess_env,
     worker_config,
 )
-from test_monitor import model_access
+from test_monitor import lineage_title
 
 from cmu_client import access, crypto
 from cmu_client.access import Keyring
@@ -553,7 +553,7 @@ async def test_a_private_validation_set_of_a_permissioned_model_stays_out_of_ipf
 
     shown = cmu("monitor", "--once", "--model", str(model))
     assert shown.returncode == 0, shown.stderr
-    assert model_access(shown.stdout, model) == "permissioned"
+    assert "permissioned (encrypted)" in lineage_title(shown.stdout, model)
 
     # Attacks on the data first: neither way of revealing publishes it without consent.
     rotate_and_reveal = cmu(
