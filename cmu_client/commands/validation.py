@@ -57,11 +57,7 @@ def register(commands: Commands) -> None:
         "--public", action="store_true", help="publish the new set instead of committing to it"
     )
     rotate.add_argument("--reveal", metavar="OLD", help="the old private set, to publish now")
-    rotate.add_argument(
-        "--in-the-clear",
-        action="store_true",
-        help="on a permissioned model, reveal anyway: the set becomes readable by anyone",
-    )
+    _add_in_the_clear(rotate)
     add_key_argument(rotate)
     add_json_argument(rotate)
     rotate.set_defaults(handler=cmd_rotate)
@@ -72,13 +68,17 @@ def register(commands: Commands) -> None:
     )
     reveal.add_argument("model", type=model_id)
     reveal.add_argument("file", help="the retired validation set (CSV)")
-    reveal.add_argument(
+    _add_in_the_clear(reveal)
+    add_json_argument(reveal)
+    reveal.set_defaults(handler=cmd_reveal)
+
+
+def _add_in_the_clear(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--in-the-clear",
         action="store_true",
         help="on a permissioned model, reveal anyway: the set becomes readable by anyone",
     )
-    add_json_argument(reveal)
-    reveal.set_defaults(handler=cmd_reveal)
 
 
 def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
